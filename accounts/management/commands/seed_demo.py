@@ -1,0 +1,76 @@
+"""Create the demo organisations and accounts listed in README.md. Safe to run again."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.models import ArbitrationBody, MediationOrganisation, Merchant, Role, User
+
+MERCHANTS = [
+    # name, unified social credit code (valid check characters), division, address
+    ("临沂优品电子商贸有限公司", "91371300MA3C8TXK2D", "371302", "山东省临沂市兰山区通达路 88 号"),
+    ("临沂鲜果汇食品有限公司", "91371311MA3D0PQ41B", "371311", "山东省临沂市罗庄区罗七路 16 号"),
+    ("福州云途网络科技有限公司", "91350100M000100Y43", "350100", "福建省福州市鼓楼区五四路 1 号"),
+]
+
+STAFF = [
+    # username, password, display name, role kind
+    ("mediator", "demo-mediator", "王调解", Role.Kind.MEDIATOR),
+    ("regulator", "demo-regulator", "李监管", Role.Kind.REGULATOR),
+    ("arbitrator", "demo-arbitrator", "赵仲裁", Role.Kind.ARBITRATION_STAFF),
+    ("admin", "demo-admin", "系统管理员", Role.Kind.ADMINISTRATOR),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo merchants, organisations and accounts (not under production settings)."
+
+    def handle(self, *args, **options) -> None:
+        if not settings.ODR_ALLOW_DEMO_SEED:
+            raise CommandError("seed_demo is refused under production settings.")
+        with transaction.atomic():
+            merchants = []
+            for name, uscc, division, address in MERCHANTS:
+                merchant, _ = Merchant.objects.update_or_create(
+                    uscc=uscc,
+                    defaults={"name": name, "division_code": division, "address": address},
+                )
+                merchants.append(merchant)
+            organisation, _ = MediationOrganisation.objects.get_or_create(
+                name="临沂市市场监督管理局消费者权益保护调解中心",
+                defaults={"division_code": "371300"},
+            )
+            body, _ = ArbitrationBody.objects.get_or_create(
+                name="临沂仲裁委员会", defaults={"division_code": "371300"}
+            )
+            self._phone_user("+8613800000001", "张三", Role.Kind.CONSUMER)
+            self._phone_user("+8613800000011", "李四", Role.Kind.CONSUMER)
+            self._phone_user(
+                "+8613800000002", "优品客服", Role.Kind.MERCHANT_STAFF, merchant=merchants[0]
+            )
+            for username, password, display_name, kind in STAFF:
+                user, created = User.objects.get_or_create(
+                    username=username, defaults={"display_name": display_name}
+                )
+                if created:
+                    user.set_password(password)
+                if kind == Role.Kind.ADMINISTRATOR:
+                    user.is_staff = user.is_superuser = True
+                user.save()
+                extra = {
+                    Role.Kind.MEDIATOR: {"mediation_organisation": organisation},
+                    Role.Kind.REGULATOR: {"jurisdiction": "371300"},
+                    Role.Kind.ARBITRATION_STAFF: {"arbitration_body": body},
+                }.get(kind, {})
+                Role.objects.get_or_create(user=user, kind=kind, **extra)
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+
+    def _phone_user(self, phone: str, name: str, kind: str, **extra) -> User:
+        user, created = User.objects.get_or_create(
+            phone=phone, defaults={"username": phone, "display_name": name}
+        )
+        if created:
+            user.set_unusable_password()
+            user.save()
+        Role.objects.get_or_create(user=user, kind=kind, **extra)
+        return user

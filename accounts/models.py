@@ -1,0 +1,207 @@
+"""Users, the organisations they belong to, their roles, and one-time login codes."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.validators import check_division_code, check_phone, check_uscc
+
+
+class User(AbstractUser):
+    """Consumers and merchant staff sign in with their mobile number; staff with a password."""
+
+    phone = models.CharField(
+        _("mobile number"),
+        max_length=20,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[check_phone],
+    )
+    display_name = models.CharField(_("name"), max_length=100, blank=True)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.phone or self.username
+
+    def role_kinds(self) -> set[str]:
+        return {role.kind for role in self.roles.all()}
+
+    def has_role(self, kind: str) -> bool:
+        return self.roles.filter(kind=kind).exists()
+
+
+class Merchant(models.Model):
+    """A business that consumers complain about; extended by the case workflow."""
+
+    name = models.CharField(_("name"), max_length=200)
+    uscc = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, validators=[check_uscc]
+    )
+    division_code = models.CharField(
+        _("administrative division code"), max_length=6, validators=[check_division_code]
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("merchant")
+        verbose_name_plural = _("merchants")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MediationOrganisation(models.Model):
+    """A market-regulation bureau or consumer association whose mediators handle cases."""
+
+    class Kind(models.TextChoices):
+        BUREAU = "bureau", _("market regulation bureau")
+        ASSOCIATION = "association", _("consumer association")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.BUREAU)
+    division_code = models.CharField(
+        _("administrative division code"), max_length=6, validators=[check_division_code]
+    )
+
+    class Meta:
+        verbose_name = _("mediation organisation")
+        verbose_name_plural = _("mediation organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ArbitrationBody(models.Model):
+    """An arbitration commission that receives referrals."""
+
+    name = models.CharField(_("name"), max_length=200)
+    division_code = models.CharField(
+        _("administrative division code"), max_length=6, validators=[check_division_code]
+    )
+
+    class Meta:
+        verbose_name = _("arbitration body")
+        verbose_name_plural = _("arbitration bodies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.Model):
+    """One role a user holds; a user may hold several. Organisation roles name their body."""
+
+    class Kind(models.TextChoices):
+        CONSUMER = "consumer", _("consumer")
+        MERCHANT_STAFF = "merchant_staff", _("merchant staff")
+        MEDIATOR = "mediator", _("mediator")
+        REGULATOR = "regulator", _("regulator")
+        ARBITRATION_STAFF = "arbitration_staff", _("arbitration staff")
+        ADMINISTRATOR = "administrator", _("administrator")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
+    kind = models.CharField(_("role"), max_length=20, choices=Kind.choices)
+    merchant = models.ForeignKey(
+        Merchant, null=True, blank=True, on_delete=models.CASCADE, related_name="staff_roles"
+    )
+    mediation_organisation = models.ForeignKey(
+        MediationOrganisation,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="mediator_roles",
+    )
+    arbitration_body = models.ForeignKey(
+        ArbitrationBody,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="staff_roles",
+    )
+    jurisdiction = models.CharField(
+        _("jurisdiction (division code)"),
+        max_length=6,
+        blank=True,
+        validators=[check_division_code],
+    )
+    is_head = models.BooleanField(_("head of the organisation"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            models.CheckConstraint(
+                name="role_fields_match_kind",
+                condition=(
+                    Q(kind="merchant_staff", merchant__isnull=False)
+                    | Q(kind="mediator", mediation_organisation__isnull=False)
+                    | Q(kind="arbitration_staff", arbitration_body__isnull=False)
+                    | (Q(kind="regulator") & ~Q(jurisdiction=""))
+                    | Q(kind__in=["consumer", "administrator"])
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind"],
+                condition=Q(kind__in=["consumer", "administrator"]),
+                name="role_unique_personal",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "merchant"],
+                condition=Q(kind="merchant_staff"),
+                name="role_unique_merchant",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "mediation_organisation"],
+                condition=Q(kind="mediator"),
+                name="role_unique_mediator",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "arbitration_body"],
+                condition=Q(kind="arbitration_staff"),
+                name="role_unique_arbitration",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "jurisdiction"],
+                condition=Q(kind="regulator"),
+                name="role_unique_regulator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.merchant or self.mediation_organisation or self.arbitration_body
+        where = where or self.jurisdiction
+        return f"{self.get_kind_display()} ({where})" if where else self.get_kind_display()
+
+
+class OtpChallenge(models.Model):
+    """A one-time login code sent by SMS. Only a keyed hash of the code is stored."""
+
+    phone = models.CharField(max_length=20, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    requested_ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    consumed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("login code")
+        verbose_name_plural = _("login codes")
+        indexes = [models.Index(fields=["phone", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.phone} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,1 @@
+"""Settings: base (development and embedded defaults), test and production."""

@@ -1,0 +1,36 @@
+"""Production settings: refuse to start without the secrets and services.
+
+``python manage.py check --deploy --settings=odr.settings.production`` reports no issues
+when SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL are set.
+"""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+_REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL")
+_missing = [name for name in _REQUIRED if not os.environ.get(name)]
+if _missing:
+    raise ImproperlyConfigured(
+        "Production settings need these environment variables: " + ", ".join(_missing)
+    )
+
+from odr.settings.base import *  # noqa: E402,F403
+from odr.settings.base import env  # noqa: E402
+
+DEBUG = False
+if "*" in ALLOWED_HOSTS:  # noqa: F405
+    raise ImproperlyConfigured("ALLOWED_HOSTS must name the hosts; '*' is refused.")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+ODR_ALLOW_DEMO_SEED = False
+OTP_LOG_CODES = False

@@ -1,0 +1,28 @@
+"""Test settings: fast hashing, the locmem SMS backend, eager Celery unless a test asks."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-key-not-a-secret-" + "x" * 40)
+
+from odr.settings.base import *  # noqa: F403
+from odr.settings.base import BASE_DIR, DATABASES, env
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SMS_BACKEND = "locmem"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = "memory://"
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+OTP_LOG_CODES = False
+LANGUAGE_CODE = "zh-hans"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, so that a daphne server started by a browser test sees the same data.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
+(BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+CI = env.bool("CI", default=False)

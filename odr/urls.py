@@ -1,0 +1,48 @@
+"""Top-level URLs; the public addresses are listed in ../shared/DESIGN.md."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from accounts import views as account_views
+from odr import views
+
+
+@extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="The API's entry points")
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def api_root(request, format=None):
+    """The API's entry points."""
+    return Response(
+        {
+            "schema": reverse("api-schema", request=request),
+            "docs": reverse("api-docs", request=request),
+            "auth_otp": reverse("api-otp", request=request),
+            "auth_otp_verify": reverse("api-otp-verify", request=request),
+            "auth_token": reverse("api-token", request=request),
+            "me": reverse("api-me", request=request),
+        }
+    )
+
+
+api_v1 = [
+    path("", api_root, name="api-root"),
+    path("", include("accounts.api_urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+]
