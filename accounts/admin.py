@@ -2,7 +2,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ArbitrationBody, MediationOrganisation, Merchant, Role, User
+from accounts.models import (
+    ArbitrationBody,
+    MediationOrganisation,
+    Merchant,
+    MerchantStore,
+    Role,
+    User,
+)
 
 
 class RoleInline(admin.TabularInline):
@@ -22,10 +29,18 @@ class UserAdmin(DjangoUserAdmin):
     )
 
 
+class MerchantStoreInline(admin.TabularInline):
+    model = MerchantStore
+    extra = 1
+    fields = ["platform", "url"]
+
+
 @admin.register(Merchant)
 class MerchantAdmin(admin.ModelAdmin):
-    list_display = ["name", "uscc", "division_code"]
-    search_fields = ["name", "uscc"]
+    list_display = ["name", "uscc", "division_code", "odr_joined_on", "odr_left_on"]
+    list_filter = ["odr_joined_on"]
+    search_fields = ["name", "uscc", "stores__url_key"]
+    inlines = [MerchantStoreInline]
 
 
 @admin.register(MediationOrganisation)

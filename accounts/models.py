@@ -53,6 +53,8 @@ class Merchant(models.Model):
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    odr_joined_on = models.DateField(_("joined ODR on"), null=True, blank=True)
+    odr_left_on = models.DateField(_("left ODR on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -62,6 +64,47 @@ class Merchant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def odr_enrolled_on(self, day) -> bool:
+        """Whether the merchant takes part in ODR (answers complaints directly) on that day."""
+        if self.odr_joined_on is None or self.odr_joined_on > day:
+            return False
+        return self.odr_left_on is None or self.odr_left_on > day
+
+
+class MerchantStore(models.Model):
+    """An online store of a merchant: the platform and the store's address there.
+
+    The platform name and store URL are the online operator's identity mark (网店标识).
+    """
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="stores")
+    platform = models.CharField(_("platform"), max_length=100)
+    url = models.URLField(_("store URL"), max_length=500)
+    # The URL without scheme, "www." or trailing slash, lower-case: what a search matches.
+    url_key = models.CharField(max_length=500, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("online store")
+        verbose_name_plural = _("online stores")
+        constraints = [models.UniqueConstraint(fields=["url_key"], name="store_url_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.platform}: {self.url}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.url_key = store_url_key(self.url)
+        super().save(*args, **kwargs)
+
+
+def store_url_key(url: str) -> str:
+    text = (url or "").strip().lower()
+    for prefix in ("https://", "http://"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    if text.startswith("www."):
+        text = text[4:]
+    return text.rstrip("/")
 
 
 class MediationOrganisation(models.Model):

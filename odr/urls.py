@@ -27,6 +27,8 @@ def api_root(request, format=None):
             "auth_otp_verify": reverse("api-otp-verify", request=request),
             "auth_token": reverse("api-token", request=request),
             "me": reverse("api-me", request=request),
+            "merchants": reverse("api-merchants", request=request),
+            "cases": reverse("api-cases", request=request),
         }
     )
 
@@ -34,6 +36,7 @@ def api_root(request, format=None):
 api_v1 = [
     path("", api_root, name="api-root"),
     path("", include("accounts.api_urls")),
+    path("", include("cases.api_urls")),
 ]
 
 urlpatterns = [

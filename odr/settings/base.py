@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "channels",
     "odr.apps.OdrConfig",
     "accounts",
+    "cases",
 ]
 
 MIDDLEWARE = [
@@ -197,7 +198,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "health_check_interval": REDIS_HEALTH_CHECK_INTERVAL,
     "visibility_timeout": 3600,
 }
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Escalate expired negotiations, flag overdue decisions, remind before deadlines.
+    "sweep-deadlines": {
+        "task": "cases.sweep_deadlines",
+        "schedule": env.int("DEADLINE_SWEEP_SECONDS", default=300),
+    },
+}
 
 # --- SMS: a backend chosen like EMAIL_BACKEND. Short names: console, locmem, file.
 SMS_BACKEND = env("SMS_BACKEND", default="console")
@@ -253,3 +260,7 @@ LOGGING = {
 ODR_SERVICE_NAME = _("ODR 12315")
 ODR_ALLOW_DEMO_SEED = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
+# The region prefix of case references (LY-2026-000123): the service's own region.
+ODR_REGION_PREFIX = env("ODR_REGION_PREFIX", default="LY")
+# Benchmark-only endpoints (bench/views.py); never on in production.
+ODR_BENCH_ENDPOINTS = env.bool("ODR_BENCH_ENDPOINTS", default=False)

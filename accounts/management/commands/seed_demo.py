@@ -1,17 +1,51 @@
 """Create the demo organisations and accounts listed in README.md. Safe to run again."""
 
+import datetime
+
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.models import ArbitrationBody, MediationOrganisation, Merchant, Role, User
+from accounts.models import (
+    ArbitrationBody,
+    MediationOrganisation,
+    Merchant,
+    MerchantStore,
+    Role,
+    User,
+    store_url_key,
+)
 
 MERCHANTS = [
-    # name, unified social credit code (valid check characters), division, address
-    ("临沂优品电子商贸有限公司", "91371300MA3C8TXK2D", "371302", "山东省临沂市兰山区通达路 88 号"),
-    ("临沂鲜果汇食品有限公司", "91371311MA3D0PQ41B", "371311", "山东省临沂市罗庄区罗七路 16 号"),
-    ("福州云途网络科技有限公司", "91350100M000100Y43", "350100", "福建省福州市鼓楼区五四路 1 号"),
+    # name, unified social credit code (valid check characters), division, address,
+    # ODR enrolment, online stores (platform, URL)
+    (
+        "临沂优品电子商贸有限公司",
+        "91371300MA3C8TXK2D",
+        "371302",
+        "山东省临沂市兰山区通达路 88 号",
+        True,
+        [("淘宝", "https://youpin-ly.taobao.com/"), ("京东", "https://mall.jd.com/youpin-ly")],
+    ),
+    (
+        "临沂鲜果汇食品有限公司",
+        "91371311MA3D0PQ41B",
+        "371311",
+        "山东省临沂市罗庄区罗七路 16 号",
+        False,
+        [("拼多多", "https://xianguohui.pinduoduo.com/")],
+    ),
+    (
+        "福州云途网络科技有限公司",
+        "91350100M000100Y43",
+        "350100",
+        "福建省福州市鼓楼区五四路 1 号",
+        True,
+        [],
+    ),
 ]
+ODR_JOINED = datetime.date(2025, 1, 1)
 
 STAFF = [
     # username, password, display name, role kind
@@ -30,11 +64,21 @@ class Command(BaseCommand):
             raise CommandError("seed_demo is refused under production settings.")
         with transaction.atomic():
             merchants = []
-            for name, uscc, division, address in MERCHANTS:
+            for name, uscc, division, address, enrolled, stores in MERCHANTS:
                 merchant, _ = Merchant.objects.update_or_create(
                     uscc=uscc,
-                    defaults={"name": name, "division_code": division, "address": address},
+                    defaults={
+                        "name": name,
+                        "division_code": division,
+                        "address": address,
+                        "odr_joined_on": ODR_JOINED if enrolled else None,
+                    },
                 )
+                for platform, url in stores:
+                    MerchantStore.objects.get_or_create(
+                        url_key=store_url_key(url),
+                        defaults={"merchant": merchant, "platform": platform, "url": url},
+                    )
                 merchants.append(merchant)
             organisation, _ = MediationOrganisation.objects.get_or_create(
                 name="临沂市市场监督管理局消费者权益保护调解中心",
@@ -63,6 +107,12 @@ class Command(BaseCommand):
                     Role.Kind.ARBITRATION_STAFF: {"arbitration_body": body},
                 }.get(kind, {})
                 Role.objects.get_or_create(user=user, kind=kind, **extra)
+            # Apps that have demo data of their own (cases in several states, ...) add it here:
+            # an AppConfig with a seed_demo() method is called after the accounts exist.
+            for config in apps.get_app_configs():
+                seed = getattr(config, "seed_demo", None)
+                if callable(seed):
+                    seed()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
 
     def _phone_user(self, phone: str, name: str, kind: str, **extra) -> User:

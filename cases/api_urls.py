@@ -1,0 +1,34 @@
+from django.urls import path
+
+from cases import apis
+
+urlpatterns = [
+    path("merchants/", apis.MerchantSearchApi.as_view(), name="api-merchants"),
+    path("cases/", apis.CaseListCreateApi.as_view(), name="api-cases"),
+    path("cases/<str:ref>/", apis.CaseDetailApi.as_view(), name="api-case"),
+    path(
+        "cases/<str:ref>/transitions/",
+        apis.CaseTransitionsApi.as_view(),
+        name="api-case-transitions",
+    ),
+    path("cases/<str:ref>/offers/", apis.OffersApi.as_view(), name="api-case-offers"),
+    path(
+        "cases/<str:ref>/offers/<int:offer_id>/accept/",
+        apis.OfferDecisionApi.as_view(decision="accept"),
+        name="api-offer-accept",
+    ),
+    path(
+        "cases/<str:ref>/offers/<int:offer_id>/reject/",
+        apis.OfferDecisionApi.as_view(decision="reject"),
+        name="api-offer-reject",
+    ),
+    path("cases/<str:ref>/messages/", apis.MessagesApi.as_view(), name="api-case-messages"),
+    path("cases/<str:ref>/evidence/", apis.EvidenceApi.as_view(), name="api-case-evidence"),
+    path(
+        "cases/<str:ref>/evidence/<int:evidence_id>/file/",
+        apis.EvidenceFileApi.as_view(),
+        name="api-case-evidence-file",
+    ),
+    path("cases/<str:ref>/events/", apis.EventsApi.as_view(), name="api-case-events"),
+    path("cases/<str:ref>/merchant/", apis.CaseMerchantApi.as_view(), name="api-case-merchant"),
+]

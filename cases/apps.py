@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CasesConfig(AppConfig):
+    name = "cases"
+    verbose_name = _("Cases")
+
+    def seed_demo(self) -> None:
+        from cases.demo import seed_demo_cases
+
+        seed_demo_cases()

@@ -1,0 +1,498 @@
+"""The rules a case is handled under, as dated data: clocks and the legal grounds.
+
+The rule set in force on the day a complaint was submitted governs the whole case
+(DESIGN.md, "Clocks"): SAMR Order 20 up to 2026-04-14, SAMR Order 121 from 2026-04-15.
+Every time limit and every ground that a decision may cite is here, with its article, so
+that a change of the law is a new rule set and never an edit scattered through the code.
+This module is plain Python: importable without a database or Django settings.
+
+Ground codes are the same in both rule sets where the ground means the same thing
+('limitation', 'time_limit'), so that services and statistics can name a ground without
+knowing which order governs the case; the article says where each rule set has it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+Unit = Literal["working_days", "calendar_days", "years"]
+UNITS: tuple[Unit, ...] = ("working_days", "calendar_days", "years")
+GroundKind = Literal["refusal", "termination"]
+
+CLOCK_KEYS = (
+    "negotiation_answer",
+    "acceptance_decision",
+    "mediation_limit",
+    "termination_notice",
+    "arbitration_acceptance",
+    "limitation",
+)
+
+_ZH_DIGITS = "零一二三四五六七八九"
+
+
+def _zh_number(n: int) -> str:
+    """Chinese numerals as legal texts write article numbers (1–99): 十五, 二十一, 四十二."""
+    if not 1 <= n <= 99:
+        raise ValueError(f"article numbers here run from 1 to 99, not {n}")
+    tens, units = divmod(n, 10)
+    text = "" if tens == 0 else ("十" if tens == 1 else _ZH_DIGITS[tens] + "十")
+    return text + (_ZH_DIGITS[units] if units else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A place in a legal text: article, paragraph (款) and item (项)."""
+
+    number: int
+    paragraph: int | None = None
+    item: int | None = None
+
+    @property
+    def zh(self) -> str:
+        """As Chinese legal texts cite it: 第二十三条第一款第五项 (items cited without brackets)."""
+        text = f"第{_zh_number(self.number)}条"
+        if self.paragraph is not None:
+            text += f"第{_zh_number(self.paragraph)}款"
+        if self.item is not None:
+            text += f"第{_zh_number(self.item)}项"
+        return text
+
+    @property
+    def en(self) -> str:
+        """As English texts cite it: art. 23(1)(5)."""
+        text = f"art. {self.number}"
+        if self.paragraph is not None:
+            text += f"({self.paragraph})"
+        if self.item is not None:
+            text += f"({self.item})"
+        return text
+
+    def __str__(self) -> str:
+        return self.en
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """A time limit: how long, counted how, and the law that sets it."""
+
+    key: str
+    amount: int
+    unit: Unit
+    citation_zh: str
+    citation_en: str
+
+    def __post_init__(self) -> None:
+        if self.unit not in UNITS:
+            raise ValueError(f"clock {self.key!r}: unknown unit {self.unit!r}")
+        if self.amount < 1:
+            raise ValueError(f"clock {self.key!r}: amount must be positive, not {self.amount}")
+
+
+@dataclass(frozen=True, slots=True)
+class Ground:
+    """A legal ground a refusal or a termination of mediation cites."""
+
+    code: str
+    article: Article
+    text_zh: str
+    text_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """The clocks and grounds of one regulation, and the days it governs submissions on."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    in_force_from: dt.date
+    in_force_until: dt.date | None
+    clocks: Mapping[str, Clock] = field(hash=False)
+    refusal_grounds: tuple[Ground, ...]
+    termination_grounds: tuple[Ground, ...]
+
+    def __post_init__(self) -> None:
+        # A read-only view of a private copy: a rule set never changes once built.
+        object.__setattr__(self, "clocks", MappingProxyType(dict(self.clocks)))
+        if set(self.clocks) != set(CLOCK_KEYS):
+            raise ValueError(f"rule set {self.key!r}: clocks must be exactly {CLOCK_KEYS}")
+        for key, clock in self.clocks.items():
+            if clock.key != key:
+                raise ValueError(f"rule set {self.key!r}: clock {clock.key!r} filed as {key!r}")
+        for kind, grounds in (
+            ("refusal", self.refusal_grounds),
+            ("termination", self.termination_grounds),
+        ):
+            codes = [g.code for g in grounds]
+            if len(set(codes)) != len(codes):
+                raise ValueError(f"rule set {self.key!r}: duplicate {kind} ground codes")
+
+    def in_force_on(self, day: dt.date) -> bool:
+        """Whether a complaint submitted on `day` is governed by this rule set."""
+        return self.in_force_from <= day and (
+            self.in_force_until is None or day <= self.in_force_until
+        )
+
+    def clock(self, key: str) -> Clock:
+        """The clock `key`, or a KeyError that names the known clocks."""
+        try:
+            return self.clocks[key]
+        except KeyError:
+            raise KeyError(
+                f"rule set {self.key!r} has no clock {key!r}; it has {', '.join(self.clocks)}"
+            ) from None
+
+    def cite_zh(self, ground: Ground) -> str:
+        """The full Chinese citation of a ground, for decisions: 《…》第十六条第四项."""
+        return f"《{self.name_zh}》{ground.article.zh}"
+
+    def cite_en(self, ground: Ground) -> str:
+        """The full English citation of a ground: the rule set's name and the article."""
+        return f"{self.name_en}, {ground.article.en}"
+
+
+# --- SAMR Order 20: 《市场监督管理投诉举报处理暂行办法》 ------------------------------------
+
+_O20 = "市场监督管理投诉举报处理暂行办法"
+_O121 = "市场监督管理投诉举报处理办法"
+_ARBITRATION_LAW = "《中华人民共和国仲裁法》第二十四条"
+
+# Refusal grounds (1)–(4) read the same in both orders.
+_REFUSAL_OUTSIDE_REMIT = (
+    "outside_remit",
+    "投诉事项不属于市场监督管理部门职责，或者本行政机关不具有处理权限的",
+    "The complaint is outside the remit of market regulation, or this office has no "
+    "authority to handle it.",
+)
+_REFUSAL_ALREADY_HANDLED = (
+    "already_handled",
+    "法院、仲裁机构、市场监督管理部门或者其他行政机关、消费者协会或者依法成立的其他调解组织"
+    "已经受理或者处理过同一消费者权益争议的",
+    "A court, an arbitration body, a market regulation office or another administrative "
+    "agency, a consumer association or another lawfully established mediation organisation "
+    "has already accepted or handled the same consumer dispute.",
+)
+_REFUSAL_NOT_CONSUMER = (
+    "not_consumer_dispute",
+    "不是为生活消费需要购买、使用商品或者接受服务，或者不能证明与被投诉人之间存在消费者权益争议的",
+    "The goods or services were not bought or used for personal consumption, or no consumer "
+    "dispute with the merchant is shown.",
+)
+_REFUSAL_LIMITATION = (
+    "limitation",
+    "除法律另有规定外，投诉人知道或者应当知道自己的权益受到被投诉人侵害之日起超过三年的",
+    "Unless a law provides otherwise, more than three years have passed since the "
+    "complainant knew or should have known that the merchant infringed their rights.",
+)
+_REFUSAL_OTHER = (
+    "other",
+    "法律、法规、规章规定不予受理的其他情形",
+    "Any other circumstance in which laws, regulations or rules provide that a complaint "
+    "is not accepted.",
+)
+_TERMINATION_OTHER = (
+    "other",
+    "法律、法规、规章规定的应当终止调解的其他情形",
+    "Any other circumstance in which laws, regulations or rules require mediation to end.",
+)
+
+
+def _grounds(
+    article: int, paragraph: int | None, *items: tuple[str, str, str]
+) -> tuple[Ground, ...]:
+    """Numbered grounds of one article (and paragraph), items in the order the law lists them."""
+    return tuple(
+        Ground(code, Article(article, paragraph, number), text_zh, text_en)
+        for number, (code, text_zh, text_en) in enumerate(items, start=1)
+    )
+
+
+ORDER_20 = RuleSet(
+    key="samr-order-20",
+    name_zh=_O20,
+    name_en="Interim Measures for Handling Complaints and Reports on Market Regulation "
+    "(SAMR Order No. 20 of 2019, amended 2022)",
+    in_force_from=dt.date(2020, 1, 1),
+    in_force_until=dt.date(2026, 4, 14),
+    clocks={
+        "negotiation_answer": Clock(
+            "negotiation_answer",
+            10,
+            "working_days",
+            "全国12315平台在线消费纠纷解决（ODR）工作惯例：经营者应当在十个工作日内作出答复；"
+            "不计入市场监督管理部门的投诉处理时限",
+            "SAMR 12315 platform online dispute resolution (ODR) practice: the merchant "
+            "answers within 10 working days; not counted in the regulator's own time limits",
+        ),
+        "acceptance_decision": Clock(
+            "acceptance_decision",
+            7,
+            "working_days",
+            f"《{_O20}》第十四条：自收到投诉之日起七个工作日内作出受理或者不予受理的决定",
+            "SAMR Order 20, art. 14: decision to accept or refuse within 7 working days of "
+            "receiving the complaint",
+        ),
+        "mediation_limit": Clock(
+            "mediation_limit",
+            45,
+            "working_days",
+            f"《{_O20}》第二十一条第一款第五项：自投诉受理之日起四十五个工作日内未能达成调解协议的，"
+            "终止调解",
+            "SAMR Order 20, art. 21(1)(5): mediation ends if no agreement is reached within "
+            "45 working days of acceptance",
+        ),
+        "termination_notice": Clock(
+            "termination_notice",
+            7,
+            "working_days",
+            f"《{_O20}》第二十一条第二款：自作出终止调解决定之日起七个工作日内告知投诉人和被投诉人",
+            "SAMR Order 20, art. 21(2): the parties are told within 7 working days of the "
+            "decision to end mediation",
+        ),
+        "arbitration_acceptance": Clock(
+            "arbitration_acceptance",
+            5,
+            "calendar_days",
+            f"{_ARBITRATION_LAW}：仲裁委员会收到仲裁申请书之日起五日内决定是否受理",
+            "Arbitration Law, art. 24: the arbitration commission decides within 5 days of "
+            "receiving the application whether to accept it",
+        ),
+        "limitation": Clock(
+            "limitation",
+            3,
+            "years",
+            f"《{_O20}》第十五条第四项：除法律另有规定外，投诉人知道或者应当知道自己的权益"
+            "受到被投诉人侵害之日起超过三年的，不予受理",
+            "SAMR Order 20, art. 15(4): unless a law provides otherwise, a complaint made more "
+            "than three years after the complainant knew or should have known of the harm is "
+            "not accepted",
+        ),
+    },
+    refusal_grounds=_grounds(
+        15,
+        None,
+        _REFUSAL_OUTSIDE_REMIT,
+        _REFUSAL_ALREADY_HANDLED,
+        _REFUSAL_NOT_CONSUMER,
+        _REFUSAL_LIMITATION,
+        (
+            "materials",
+            "未提供本办法第九条第一款和第十条规定的材料的",
+            "The materials required by arts. 9(1) and 10 of these Measures were not provided.",
+        ),
+        _REFUSAL_OTHER,
+    ),
+    termination_grounds=_grounds(
+        21,
+        1,
+        (
+            "withdrawn_or_settled",
+            "投诉人撤回投诉或者双方自行和解的",
+            "The complainant withdrew the complaint, or the parties settled between themselves.",
+        ),
+        (
+            "testing_no_agreement",
+            "投诉人与被投诉人对委托承担检定、检验、检测、鉴定工作的技术机构或者费用承担无法协商一致的",
+            "The parties cannot agree on the technical body to be entrusted with "
+            "verification, inspection, testing or appraisal, or on who bears its cost.",
+        ),
+        (
+            "absent_or_refused",
+            "投诉人或者被投诉人无正当理由不参加调解，或者被投诉人明确拒绝调解的",
+            "The complainant or the merchant does not take part in mediation without good "
+            "reason, or the merchant expressly refuses mediation.",
+        ),
+        (
+            "agreement_impossible",
+            "经组织调解，投诉人或者被投诉人明确表示无法达成调解协议的",
+            "After mediation was organised, the complainant or the merchant expressly "
+            "states that no agreement can be reached.",
+        ),
+        (
+            "time_limit",
+            "自投诉受理之日起四十五个工作日内投诉人和被投诉人未能达成调解协议的",
+            "The parties have not reached a mediation agreement within 45 working days of "
+            "the acceptance of the complaint.",
+        ),
+        (
+            "refusal_ground_found",
+            "市场监督管理部门受理投诉后，发现存在本办法第十五条规定情形的",
+            "After accepting the complaint, the office finds a circumstance listed in art. "
+            "15 of these Measures.",
+        ),
+        _TERMINATION_OTHER,
+    ),
+)
+
+
+# --- SAMR Order 121: 《市场监督管理投诉举报处理办法》 -------------------------------------
+# Read from transcriptions of the Order 121 document forms (DESIGN.md); confirm the texts
+# against the official gazette when it can be had.
+
+ORDER_121 = RuleSet(
+    key="samr-order-121",
+    name_zh=_O121,
+    name_en="Measures for Handling Complaints and Reports on Market Regulation "
+    "(SAMR Order No. 121)",
+    in_force_from=dt.date(2026, 4, 15),
+    in_force_until=None,
+    clocks={
+        "negotiation_answer": ORDER_20.clocks["negotiation_answer"],
+        "acceptance_decision": Clock(
+            "acceptance_decision",
+            7,
+            "working_days",
+            f"《{_O121}》：自收到投诉之日起七个工作日内作出受理或者不予受理的决定"
+            f"（假定沿用《{_O20}》第十四条的规定，待与正式文本核对）",
+            "SAMR Order 121: decision to accept or refuse within 7 working days of "
+            "receiving the complaint (assumed unchanged from Order 20 art. 14; to be "
+            "confirmed against the official text)",
+        ),
+        "mediation_limit": Clock(
+            "mediation_limit",
+            60,
+            "calendar_days",
+            f"《{_O121}》第二十三条第一款第五项：自投诉受理之日起六十日内未能达成调解协议的，终止调解",
+            "SAMR Order 121, art. 23(1)(5): mediation ends if no agreement is reached "
+            "within 60 days of acceptance",
+        ),
+        "termination_notice": Clock(
+            "termination_notice",
+            7,
+            "working_days",
+            f"《{_O121}》第二十三条：自作出终止调解决定之日起七个工作日内告知投诉人和被投诉人"
+            f"（假定沿用《{_O20}》第二十一条第二款的规定，待与正式文本核对）",
+            "SAMR Order 121, art. 23: the parties are told within 7 working days of the "
+            "decision to end mediation (assumed unchanged from Order 20 art. 21(2); to be "
+            "confirmed against the official text)",
+        ),
+        "arbitration_acceptance": ORDER_20.clocks["arbitration_acceptance"],
+        "limitation": Clock(
+            "limitation",
+            3,
+            "years",
+            f"《{_O121}》第十六条第四项：除法律另有规定外，投诉人知道或者应当知道自己的权益"
+            "受到被投诉人侵害之日起超过三年的，不予受理",
+            "SAMR Order 121, art. 16(4): unless a law provides otherwise, a complaint made "
+            "more than three years after the complainant knew or should have known of the "
+            "harm is not accepted",
+        ),
+    },
+    refusal_grounds=_grounds(
+        16,
+        None,
+        _REFUSAL_OUTSIDE_REMIT,
+        _REFUSAL_ALREADY_HANDLED,
+        _REFUSAL_NOT_CONSUMER,
+        _REFUSAL_LIMITATION,
+        (
+            "materials",
+            "未提供本办法第十条第一款和第十一条规定的材料，或者提供的材料虚假的",
+            "The materials required by arts. 10(1) and 11 of these Measures were not "
+            "provided, or are false.",
+        ),
+        (
+            "identity",
+            "冒用他人名义投诉，或者拒绝配合市场监督管理部门核实身份的",
+            "The complaint is made in another person's name, or the complainant refuses to "
+            "let the office verify their identity.",
+        ),
+        _REFUSAL_OTHER,
+    ),
+    termination_grounds=_grounds(
+        23,
+        1,
+        (
+            "withdrawn_or_settled",
+            "投诉人撤回投诉或者双方自行和解的",
+            "The complainant withdrew the complaint, or the parties settled between themselves.",
+        ),
+        (
+            "absent_or_refused",
+            "投诉人或者被投诉人无正当理由不参加调解，或者拒绝调解的",
+            "The complainant or the merchant does not take part in mediation without good "
+            "reason, or refuses mediation.",
+        ),
+        (
+            "agreement_impossible",
+            "经组织调解，投诉人或者被投诉人明确表示无法达成调解协议的",
+            "After mediation was organised, the complainant or the merchant expressly "
+            "states that no agreement can be reached.",
+        ),
+        (
+            "testing_no_agreement",
+            "投诉人与被投诉人对检定、检验、检测、鉴定费用的承担无法协商一致的",
+            "The parties cannot agree on who bears the cost of verification, inspection, "
+            "testing or appraisal.",
+        ),
+        (
+            "time_limit",
+            "自投诉受理之日起六十日内投诉人和被投诉人未能达成调解协议的",
+            "The parties have not reached a mediation agreement within 60 days of the "
+            "acceptance of the complaint.",
+        ),
+        (
+            "refusal_ground_found",
+            "市场监督管理部门受理投诉后，发现存在本办法第十六条或者第四十二条规定情形的",
+            "After accepting the complaint, the office finds a circumstance listed in art. "
+            "16 or art. 42 of these Measures.",
+        ),
+        (
+            "party_ceased",
+            "投诉人或者被投诉人死亡或者终止的",
+            "The complainant or the merchant has died or ceased to exist.",
+        ),
+        _TERMINATION_OTHER,
+    ),
+)
+
+ALL_RULESETS: tuple[RuleSet, ...] = (ORDER_20, ORDER_121)
+_BY_KEY = MappingProxyType({ruleset.key: ruleset for ruleset in ALL_RULESETS})
+
+
+def ruleset_for(submitted_on: dt.date) -> RuleSet:
+    """The rule set governing a complaint submitted on `submitted_on` (a Beijing date).
+
+    Raises ValueError for a day no rule set covers (before Order 20 came into force).
+    """
+    for ruleset in ALL_RULESETS:
+        if ruleset.in_force_on(submitted_on):
+            return ruleset
+    raise ValueError(
+        f"no rule set governs complaints submitted on {submitted_on.isoformat()}; the "
+        f"earliest is {ALL_RULESETS[0].key} from {ALL_RULESETS[0].in_force_from.isoformat()}"
+    )
+
+
+def ruleset_by_key(key: str) -> RuleSet:
+    """The rule set a case recorded by key, or a KeyError that names the known keys."""
+    try:
+        return _BY_KEY[key]
+    except KeyError:
+        raise KeyError(f"unknown rule set {key!r}; known: {', '.join(_BY_KEY)}") from None
+
+
+def ground(ruleset: RuleSet, code: str, kind: GroundKind = "refusal") -> Ground:
+    """The ground `code` of `ruleset` that a refusal or a termination cites.
+
+    Raises ValueError for an unknown kind and KeyError for a code this rule set lacks (an
+    Order 121 ground such as 'identity' cited on an Order 20 case is an error, not a
+    fallback).
+    """
+    if kind == "refusal":
+        grounds = ruleset.refusal_grounds
+    elif kind == "termination":
+        grounds = ruleset.termination_grounds
+    else:
+        raise ValueError(f"ground kind must be 'refusal' or 'termination', not {kind!r}")
+    for candidate in grounds:
+        if candidate.code == code:
+            return candidate
+    raise KeyError(
+        f"{ruleset.key} has no {kind} ground {code!r}; it has {', '.join(g.code for g in grounds)}"
+    )

@@ -1,0 +1,1 @@
+"""Writes for cases, split by sub-domain: intake, transitions, negotiation, evidence, clocks."""

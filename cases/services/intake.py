@@ -1,0 +1,214 @@
+"""Complaint intake: checks a complaint against the rules, numbers it, routes it."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Merchant, User
+from accounts.validators import check_division_code
+from cases.categories import CATEGORY_KIND
+from cases.models import SYSTEM, Case, CaseEvent, CaseSequence, ComplaintDraft, Evidence
+from cases.rulesets import ruleset_for
+from cases.services.events import event_append
+from cases.services.transitions import case_transition
+from odr.errors import DomainError
+
+DUPLICATE_WINDOW_DAYS = 30
+
+
+@dataclass
+class ComplaintData:
+    complainant_name: str
+    complainant_phone: str
+    complainant_address: str
+    facts: str
+    request: str
+    category: str
+    knew_of_harm_on: dt.date | None = None
+    merchant: Merchant | None = None
+    merchant_name: str = ""
+    merchant_address: str = ""
+    merchant_store_url: str = ""
+    merchant_division_code: str = ""
+    purchase_date: dt.date | None = None
+    amount: Decimal | None = None
+    order_number: str = ""
+    platform: str = ""
+    agrees_to_publication: bool = False
+    agrees_to_delegated_mediation: bool = True
+    language: str = "zh-hans"
+
+
+def check_complaint(data: ComplaintData, *, today: dt.date) -> None:
+    """Refuse at intake what the rules refuse, naming the rule."""
+    rules = ruleset_for(today)
+    english = data.language.startswith("en")
+    materials = next(g for g in rules.refusal_grounds if g.code == "materials")
+    rule = (
+        f"{rules.name_en}, {materials.article.en}"
+        if english
+        else f"《{rules.name_zh}》{materials.article.zh}"
+    )
+    errors: dict[str, list[str]] = {}
+    required = {
+        "complainant_name": data.complainant_name,
+        "complainant_phone": data.complainant_phone,
+        "complainant_address": data.complainant_address,
+        "facts": data.facts,
+        "request": data.request,
+    }
+    for name, value in required.items():
+        if not (value or "").strip():
+            errors[name] = [_("Required by %(rule)s.") % {"rule": rule}]
+    if data.merchant is None and not data.merchant_name.strip():
+        errors["merchant"] = [_("Name the merchant (required by %(rule)s).") % {"rule": rule}]
+    if data.merchant is None and data.merchant_name.strip():
+        try:
+            check_division_code(data.merchant_division_code)
+        except Exception:
+            errors["merchant_division_code"] = [
+                _("Give the merchant's place (administrative division code, like 371302).")
+            ]
+    if data.category not in CATEGORY_KIND:
+        errors["category"] = [_("Choose a category from the list.")]
+    if data.knew_of_harm_on is None:
+        data.knew_of_harm_on = data.purchase_date
+    if data.knew_of_harm_on is None:
+        errors["knew_of_harm_on"] = [_("Say when you knew of the harm (or the purchase date).")]
+    elif data.knew_of_harm_on > today:
+        errors["knew_of_harm_on"] = [_("This date is in the future.")]
+    if data.purchase_date and data.purchase_date > today:
+        errors["purchase_date"] = [_("This date is in the future.")]
+    if errors:
+        first = next(iter(errors.values()))
+        raise DomainError(
+            _("The complaint is missing required facts: %(rule)s — %(what)s")
+            % {"rule": rule, "what": first[0]},
+            code="missing_facts",
+            fields=errors,
+        )
+    limitation = rules.clocks["limitation"]
+    if data.knew_of_harm_on + relativedelta(years=limitation.amount) < today:
+        citation = limitation.citation_en if english else limitation.citation_zh
+        raise DomainError(
+            _(
+                "More than %(n)d years have passed since you knew of the harm, so the "
+                "complaint cannot be accepted (%(rule)s). You may still go to court or arbitration."
+            )
+            % {"n": limitation.amount, "rule": citation},
+            code="limitation",
+            fields={
+                "knew_of_harm_on": [_("More than %(n)d years ago.") % {"n": limitation.amount}]
+            },
+        )
+
+
+def case_reference_next(*, year: int) -> str:
+    """The next reference, unique under concurrent submission (row-locked counter)."""
+    prefix = settings.ODR_REGION_PREFIX
+    try:
+        with transaction.atomic():
+            CaseSequence.objects.get_or_create(prefix=prefix, year=year)
+    except IntegrityError:
+        pass  # another submission created the row first
+    CaseSequence.objects.filter(prefix=prefix, year=year).update(last=F("last") + 1)
+    last = CaseSequence.objects.get(prefix=prefix, year=year).last
+    return f"{prefix}-{year}-{last:06d}"
+
+
+def case_submit(
+    *,
+    consumer: User,
+    data: ComplaintData,
+    draft: ComplaintDraft | None = None,
+    now: dt.datetime | None = None,
+) -> Case:
+    """File a complaint: check it, number it, record it, and route it.
+
+    A merchant enrolled in ODR gets it first (negotiation); otherwise it goes to the
+    regulator's review.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    check_complaint(data, today=today)
+    rules = ruleset_for(today)
+    merchant = data.merchant
+    with transaction.atomic():
+        reference = case_reference_next(year=today.year)
+        duplicate = None
+        if data.order_number.strip():
+            duplicate = (
+                Case.objects.filter(
+                    consumer=consumer,
+                    order_number=data.order_number.strip(),
+                    submitted_at__gte=now - dt.timedelta(days=DUPLICATE_WINDOW_DAYS),
+                )
+                .order_by("-submitted_at")
+                .first()
+            )
+        case = Case.objects.create(
+            reference=reference,
+            ruleset=rules.key,
+            language=data.language,
+            submitted_at=now,
+            consumer=consumer,
+            complainant_name=data.complainant_name.strip(),
+            complainant_phone=data.complainant_phone.strip(),
+            complainant_address=data.complainant_address.strip(),
+            merchant=merchant,
+            merchant_name=merchant.name if merchant else data.merchant_name.strip(),
+            merchant_address=merchant.address if merchant else data.merchant_address.strip(),
+            merchant_store_url=data.merchant_store_url.strip(),
+            division_code=merchant.division_code if merchant else data.merchant_division_code,
+            category=data.category,
+            purchase_date=data.purchase_date,
+            knew_of_harm_on=data.knew_of_harm_on,
+            amount=data.amount,
+            order_number=data.order_number.strip(),
+            platform=data.platform.strip(),
+            facts=data.facts.strip(),
+            request=data.request.strip(),
+            agrees_to_publication=data.agrees_to_publication,
+            agrees_to_delegated_mediation=data.agrees_to_delegated_mediation,
+            possible_duplicate_of=duplicate,
+        )
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        payload = {"ruleset": rules.key, "merchant_on_platform": bool(merchant)}
+        if duplicate:
+            payload["possible_duplicate_of"] = duplicate.reference
+        event_append(
+            case=case,
+            kind="case.submitted",
+            actor=consumer,
+            actor_role="consumer",
+            to_state=case.state,
+            payload=payload,
+            visibility=CaseEvent.Visibility.PARTIES,
+        )
+        if draft is not None:
+            for evidence in Evidence.objects.filter(draft=draft, uploaded_by=consumer):
+                Evidence.objects.filter(pk=evidence.pk).update(case=case, draft=None)
+                event_append(
+                    case=case,
+                    kind="evidence.added",
+                    actor=consumer,
+                    actor_role="consumer",
+                    payload={
+                        "evidence": evidence.pk,
+                        "sha256": evidence.sha256,
+                        "kind": evidence.kind,
+                        "size": evidence.size,
+                    },
+                )
+            draft.delete()
+        enrolled = merchant is not None and merchant.odr_enrolled_on(today)
+        route = "start_negotiation" if enrolled else "request_review"
+        case = case_transition(case=case, name=route, actor=SYSTEM, data={}, locked=True)
+    return case

@@ -1,0 +1,326 @@
+"""The one way a case changes state.
+
+``case_transition`` locks the case row, checks the actor's right and the state, calls the
+pure ``@transition`` method, saves, appends the event, moves the clocks, and leaves every
+outside effect to after-commit handlers (odr/events.py).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_fsm import ConcurrentTransition, can_proceed
+
+from accounts.models import ArbitrationBody, Role, User
+from cases.models import SYSTEM, Case, CaseEvent, State, case_roles
+from cases.rulesets import ruleset_by_key
+from cases.services import clocks
+from cases.services.events import event_append
+from odr.divisions import division_covers
+from odr.errors import Conflict, DomainError, NotAllowed
+
+MAX_TEXT = 4000
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    kind: str  # text, choice, date, decimal, int
+    required: bool = True
+    label: Any = ""
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    name: str
+    label: Any
+    fields: tuple[FieldSpec, ...] = field(default_factory=tuple)
+    # Taken through another service (offers), not through the transitions endpoint.
+    via: str = ""
+
+
+_REASON = FieldSpec("reason", "text", True, gettext_lazy("Reason"))
+_OPTIONAL_REASON = FieldSpec("reason", "text", False, gettext_lazy("Reason"))
+_TERMS = (
+    FieldSpec("description", "text", True, gettext_lazy("Terms")),
+    FieldSpec("amount", "decimal", False, gettext_lazy("Amount (CNY)")),
+    FieldSpec("performance_due_on", "date", True, gettext_lazy("Perform by")),
+)
+
+SPECS: dict[str, TransitionSpec] = {
+    s.name: s
+    for s in [
+        TransitionSpec("start_negotiation", gettext_lazy("Start negotiation")),
+        TransitionSpec("request_review", gettext_lazy("Send for review")),
+        TransitionSpec("settle", gettext_lazy("Settle"), _TERMS),
+        TransitionSpec(
+            "escalate", gettext_lazy("Ask the regulator to step in"), (_OPTIONAL_REASON,)
+        ),
+        TransitionSpec(
+            "accept",
+            gettext_lazy("Accept the complaint"),
+            (FieldSpec("mediator", "choice", True, gettext_lazy("Mediator")),),
+        ),
+        TransitionSpec(
+            "reject",
+            gettext_lazy("Refuse the complaint"),
+            (FieldSpec("ground", "choice", True, gettext_lazy("Legal ground")), _REASON),
+        ),
+        TransitionSpec("reach_agreement", gettext_lazy("Record the mediation agreement"), _TERMS),
+        TransitionSpec(
+            "terminate",
+            gettext_lazy("End mediation without agreement"),
+            (FieldSpec("ground", "choice", True, gettext_lazy("Legal ground")), _REASON),
+        ),
+        TransitionSpec(
+            "refer_to_arbitration",
+            gettext_lazy("Refer to arbitration"),
+            (FieldSpec("body", "choice", True, gettext_lazy("Arbitration body")),),
+        ),
+        TransitionSpec("close", gettext_lazy("Close the case"), (_OPTIONAL_REASON,)),
+        TransitionSpec("arbitration_accept", gettext_lazy("Accept the referral")),
+        TransitionSpec("arbitration_decline", gettext_lazy("Decline the referral"), (_REASON,)),
+        TransitionSpec("record_award", gettext_lazy("Record the award"), _TERMS),
+        TransitionSpec("confirm_performance", gettext_lazy("Confirm it was done")),
+        TransitionSpec("report_breach", gettext_lazy("Report it was not done"), (_REASON,)),
+        TransitionSpec("withdraw", gettext_lazy("Withdraw the complaint"), (_OPTIONAL_REASON,)),
+    ]
+}
+# In negotiation, settling means accepting an offer: that goes through offer_accept.
+VIA_OFFER = {("settle", State.NEGOTIATION)}
+
+
+def field_choices(case: Case, spec: FieldSpec) -> list[tuple[str, str]]:
+    """The values a choice field may take for this case, with labels in the current language."""
+    from django.utils.translation import get_language
+
+    english = (get_language() or "").startswith("en")
+    if spec.name == "ground":
+        rules = ruleset_by_key(case.ruleset)
+        grounds = rules.refusal_grounds if case.state == State.REVIEW else rules.termination_grounds
+        return [
+            (g.code, f"{g.article.en} {g.text_en}" if english else f"{g.article.zh} {g.text_zh}")
+            for g in grounds
+        ]
+    if spec.name == "mediator":
+        mediators = Role.objects.filter(kind=Role.Kind.MEDIATOR).select_related(
+            "user", "mediation_organisation"
+        )
+        return [
+            (str(r.user_id), f"{r.user} · {r.mediation_organisation}")
+            for r in mediators
+            if division_covers(r.mediation_organisation.division_code, case.division_code)
+            or r.mediation_organisation.division_code == case.division_code
+        ]
+    if spec.name == "body":
+        return [(str(b.pk), b.name) for b in ArbitrationBody.objects.order_by("name")]
+    return []
+
+
+def _parse(case: Case, spec: TransitionSpec, data: dict) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for f in spec.fields:
+        raw = data.get(f.name)
+        if raw in (None, ""):
+            if f.required:
+                errors[f.name] = [_("This field is required.")]
+            continue
+        text = str(raw).strip()
+        try:
+            if f.kind == "text":
+                if len(text) > MAX_TEXT:
+                    raise ValueError(_("At most %(n)d characters.") % {"n": MAX_TEXT})
+                values[f.name] = text
+            elif f.kind == "decimal":
+                amount = Decimal(text)
+                if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
+                    raise ValueError(_("Enter an amount in yuan, like 199.00."))
+                values[f.name] = amount.quantize(Decimal("0.01"))
+            elif f.kind == "date":
+                values[f.name] = dt.date.fromisoformat(text)
+            elif f.kind == "choice":
+                allowed = dict(field_choices(case, f))
+                if text not in allowed:
+                    raise ValueError(_("Choose one of the listed values."))
+                values[f.name] = text
+        except (ValueError, InvalidOperation) as exc:
+            message = str(exc) if isinstance(exc, ValueError) and str(exc) else ""
+            errors[f.name] = [message or _("Enter a valid value.")]
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise DomainError(first, fields=errors)
+    return values
+
+
+def _actor_role(case: Case, actor) -> str:
+    roles = case_roles(case, actor)
+    for role in ("system", "consumer", "merchant", "mediator", "regulator", "arbitration", "admin"):
+        if role in roles:
+            return role
+    return ""
+
+
+def transitions_available(*, case: Case, actor) -> list[TransitionSpec]:
+    """The transitions this actor may take now (conditions met and permitted)."""
+    result = []
+    for transition in case.get_available_user_state_transitions(actor):
+        spec = SPECS[transition.name]
+        if (spec.name, case.state) in VIA_OFFER:
+            continue
+        result.append(spec)
+    return result
+
+
+def _method(case: Case, name: str):
+    if name not in SPECS:
+        raise DomainError(
+            _("Unknown action “%(name)s”.") % {"name": name}, code="unknown_transition"
+        )
+    return getattr(case, name)
+
+
+def case_transition(
+    *,
+    case: Case,
+    name: str,
+    actor,
+    data: dict | None = None,
+    locked: bool = False,
+    via_offer: bool = False,
+) -> Case:
+    """Take one transition for an actor; 403 if not theirs, 409 if not possible now."""
+    data = data or {}
+    with transaction.atomic():
+        if not locked:
+            try:
+                case = Case.objects.select_for_update(nowait=False).get(pk=case.pk)
+            except Case.DoesNotExist as exc:  # deleted meanwhile
+                raise Conflict(_("This case no longer exists.")) from exc
+        method = _method(case, name)
+        if (name, case.state) in VIA_OFFER and not via_offer:
+            raise Conflict(
+                _("In negotiation, a case is settled by accepting an offer."), code="use_offers"
+            )
+        if not can_proceed(method, check_conditions=False):
+            raise Conflict(
+                _("“%(action)s” is not possible while the case is %(state)s.")
+                % {"action": SPECS[name].label, "state": case.get_state_display()},
+                code="illegal_transition",
+            )
+        if not method._django_fsm.has_transition_perm(case, case.state, actor):
+            raise NotAllowed(
+                _("You may not “%(action)s” on this case.") % {"action": SPECS[name].label},
+                code="not_your_action",
+            )
+        if not can_proceed(method):
+            raise Conflict(_condition_message(case, name), code="condition_not_met")
+        values = _parse(case, SPECS[name], data)
+        kwargs = _kwargs(case, name, values)
+        from_state = case.state
+        method(**kwargs)
+        try:
+            case.save()
+        except ConcurrentTransition as exc:
+            raise Conflict(
+                _(
+                    "Someone else changed this case at the same moment. Please reload and try again."
+                ),
+                code="concurrent_transition",
+            ) from exc
+        role = _actor_role(case, actor)
+        event_append(
+            case=case,
+            kind=f"transition.{name}",
+            actor=actor,
+            actor_role=role,
+            from_state=from_state,
+            to_state=case.state,
+            ground=values.get("ground", ""),
+            payload=_payload(values),
+            visibility=CaseEvent.Visibility.PARTIES,
+        )
+        _move_clocks(case, name, actor)
+    return case
+
+
+def _condition_message(case: Case, name: str) -> str:
+    if name == "refer_to_arbitration":
+        return _("Both the consumer and the merchant must sign the arbitration agreement first.")
+    return _("The conditions for this action are not met.")
+
+
+def _kwargs(case: Case, name: str, values: dict[str, Any]) -> dict[str, Any]:
+    if name in ("settle", "reach_agreement", "record_award"):
+        terms = {
+            "description": values["description"],
+            "amount": str(values["amount"]) if values.get("amount") is not None else None,
+        }
+        return {"terms": terms, "performance_due_on": values["performance_due_on"]}
+    if name == "accept":
+        mediator = User.objects.get(pk=int(values["mediator"]))
+        role = (
+            mediator.roles.filter(kind=Role.Kind.MEDIATOR)
+            .select_related("mediation_organisation")
+            .first()
+        )
+        return {"mediator": mediator, "organisation": role.mediation_organisation}
+    if name in ("reject", "terminate"):
+        return {"ground": values["ground"], "reason": values["reason"]}
+    if name == "refer_to_arbitration":
+        return {"body": ArbitrationBody.objects.get(pk=int(values["body"]))}
+    if name in ("arbitration_decline", "report_breach"):
+        return {"reason": values["reason"]}
+    if name == "withdraw":
+        return {"reason": values.get("reason", "")}
+    if name == "close":
+        return {}
+    return {}
+
+
+def _payload(values: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in values.items():
+        if isinstance(value, Decimal | dt.date):
+            out[key] = str(value)
+        else:
+            out[key] = value
+    return out
+
+
+def _move_clocks(case: Case, name: str, actor) -> None:
+    """Which clocks a transition stops and starts (DESIGN.md, Clocks)."""
+    now = timezone.now()
+    if name == "start_negotiation":
+        clocks.deadline_start(case=case, clock_key="negotiation_answer", start=now)
+    elif name in ("request_review", "escalate"):
+        expired = actor is SYSTEM and name == "escalate"
+        status = clocks.Deadline.Status.EXPIRED if expired else clocks.Deadline.Status.CANCELLED
+        clocks.deadline_end(case=case, clock_key="negotiation_answer", status=status)
+        clocks.deadline_start(case=case, clock_key="acceptance_decision", start=now)
+    elif name in ("accept", "reject"):
+        clocks.deadline_end(case=case, clock_key="acceptance_decision")
+        if name == "accept":
+            clocks.deadline_start(case=case, clock_key="mediation_limit", start=now)
+    elif name in ("reach_agreement", "terminate"):
+        clocks.deadline_end(case=case, clock_key="mediation_limit")
+    elif name == "refer_to_arbitration":
+        clocks.deadline_start(case=case, clock_key="arbitration_acceptance", start=now)
+    elif name in ("arbitration_accept", "arbitration_decline"):
+        clocks.deadline_end(case=case, clock_key="arbitration_acceptance")
+    if name in ("settle", "reach_agreement", "record_award"):
+        clocks.deadlines_cancel_all(case=case)
+        clocks.deadline_start(
+            case=case, clock_key=clocks.PERFORMANCE, start=now, due_on=case.performance_due_on
+        )
+    elif name in ("confirm_performance", "report_breach"):
+        clocks.deadline_end(case=case, clock_key=clocks.PERFORMANCE)
+    if case.state in (State.CLOSED, State.REJECTED, State.WITHDRAWN):
+        clocks.deadlines_cancel_all(case=case)
+        case.closed_at = now
+        Case.objects.filter(pk=case.pk).update(closed_at=now)

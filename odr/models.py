@@ -1,0 +1,83 @@
+"""The working-day calendar that every statutory clock is counted on.
+
+China's working days are weekdays, except the days off of the State Council's holiday
+schedule, plus the weekend days it turns into make-up working days (调休上班). The schedule
+is published year by year, so it lives in the database: seeded from the `chinesecalendar`
+package for the years it covers and entered by an administrator for the years after.
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class CalendarSource(models.TextChoices):
+    """Where a row came from: a re-seed refreshes the package's rows, never an admin's."""
+
+    CHINESECALENDAR = "chinesecalendar", _("chinesecalendar package")
+    ADMIN = "admin", _("entered in the admin")
+
+
+class CalendarDay(models.Model):
+    """A day of the State Council schedule: a named day off, or a make-up working day.
+
+    The rows are the schedule as the State Council publishes it: every day of a holiday
+    period (including the weekend days inside it) and every make-up working weekend day.
+    Any other day follows the weekend rule, so a year is a few dozen rows, an administrator
+    can copy the annual notice line by line, and a calendar query over a deadline's range
+    returns only the days that matter. A holiday row on a weekend restates the weekend rule
+    and changes no count.
+    """
+
+    date = models.DateField(_("date"), primary_key=True)
+    is_working = models.BooleanField(
+        _("working day"),
+        default=False,
+        help_text=_("Ticked for a make-up working day on a weekend; unticked for a day off."),
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    source = models.CharField(
+        _("source"),
+        max_length=20,
+        choices=CalendarSource.choices,
+        default=CalendarSource.ADMIN,
+    )
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.name}".strip()
+
+
+class CalendarYear(models.Model):
+    """A year whose schedule is complete; without it the year counts weekends alone.
+
+    Day rows of a year without this row are a draft and are ignored, so an administrator
+    can enter a new year's schedule day by day and switch it on at once: deadlines computed
+    before are marked provisional and are recomputed on the official schedule.
+    """
+
+    year = models.PositiveSmallIntegerField(
+        _("year"),
+        primary_key=True,
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=20,
+        choices=CalendarSource.choices,
+        default=CalendarSource.ADMIN,
+    )
+    loaded_at = models.DateTimeField(_("loaded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+
+    def __str__(self) -> str:
+        return str(self.year)
