@@ -29,6 +29,7 @@ from cases.services.transitions import (
     transitions_available,
 )
 from odr.errors import DomainError, NotAllowed
+from odr.idempotency import idempotent
 
 REF = OpenApiParameter(
     "ref", OpenApiTypes.STR, OpenApiParameter.PATH, description="e.g. LY-2026-000123"
@@ -304,6 +305,7 @@ class CaseListCreateApi(APIView):
         responses={201: CaseOut, **ERRORS},
         summary="File a complaint (consumers)",
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         if not request.user.roles.filter(kind=Role.Kind.CONSUMER).exists():
             raise NotAllowed(_("Only consumers file complaints."), code="not_a_consumer")
@@ -339,6 +341,7 @@ class CaseTransitionsApi(APIView):
         responses={200: CaseOut, **ERRORS},
         summary="Take a transition",
     )
+    @idempotent
     def post(self, request: Request, ref: str) -> Response:
         case = access_case(user=request.user, ref=ref, action=Action.TRANSITION)
         data = TransitionIn(data=request.data)
@@ -368,6 +371,7 @@ class OffersApi(APIView):
         return Response(OfferOut(selectors.case_offers(case=case), many=True).data)
 
     @extend_schema(parameters=[REF], request=OfferIn, responses={201: OfferOut, **ERRORS})
+    @idempotent
     def post(self, request: Request, ref: str) -> Response:
         case = access_case(user=request.user, ref=ref, action=Action.NEGOTIATE)
         data = OfferIn(data=request.data)
@@ -394,6 +398,7 @@ class OfferDecisionApi(APIView):
         request=OfferDecisionIn,
         responses={200: OfferOut, **ERRORS},
     )
+    @idempotent
     def post(self, request: Request, ref: str, offer_id: int) -> Response:
         case = access_case(user=request.user, ref=ref, action=Action.NEGOTIATE)
         offer = case.offers.filter(pk=offer_id).first()
@@ -462,6 +467,7 @@ class MessagesApi(APIView):
         )
 
     @extend_schema(parameters=[REF], request=MessageIn, responses={201: MessageOut, **ERRORS})
+    @idempotent
     def post(self, request: Request, ref: str) -> Response:
         case = access_case(user=request.user, ref=ref, action=Action.NEGOTIATE)
         data = MessageIn(data=request.data)
@@ -485,6 +491,7 @@ class EvidenceApi(APIView):
         request={"multipart/form-data": EvidenceIn},
         responses={201: EvidenceOut, 413: ERROR, **ERRORS},
     )
+    @idempotent
     def post(self, request: Request, ref: str) -> Response:
         case = access_case(user=request.user, ref=ref, action=Action.UPLOAD)
         data = EvidenceIn(data=request.data)
@@ -541,6 +548,7 @@ class CaseMerchantApi(APIView):
         responses={200: CaseOut, **ERRORS},
         summary="Link a complaint to a merchant record (regulators)",
     )
+    @idempotent
     def post(self, request: Request, ref: str) -> Response:
         from cases.services.merchants import case_link_merchant
 

@@ -81,3 +81,27 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+class IdempotencyRecord(models.Model):
+    """The answer to an API POST sent with an ``Idempotency-Key`` header, kept for retries.
+
+    A retry with the same key from the same user gets the first answer again instead of
+    doing the work twice (a second complaint, a second offer).
+    """
+
+    user_id = models.BigIntegerField()
+    key = models.CharField(max_length=100)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=300)
+    status = models.PositiveSmallIntegerField(null=True)
+    body = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user_id", "key"], name="idempotency_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"
