@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "odr.apps.OdrConfig",
     "accounts",
     "cases",
+    "notifications",
+    "documents",
 ]
 
 MIDDLEWARE = [
@@ -264,3 +266,9 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
 ODR_REGION_PREFIX = env("ODR_REGION_PREFIX", default="LY")
 # Benchmark-only endpoints (bench/views.py); never on in production.
 ODR_BENCH_ENDPOINTS = env.bool("ODR_BENCH_ENDPOINTS", default=False)
+
+# --- Notifications (notifications/) -----------------------------------------------------
+# Edited by the notifications work only.
+
+# --- Documents (documents/) -------------------------------------------------------------
+# Edited by the documents work only.

@@ -14,6 +14,8 @@ SHORT_NAMES = {
     "console": "odr.sms.backends.console.SmsBackend",
     "locmem": "odr.sms.backends.locmem.SmsBackend",
     "file": "odr.sms.backends.filebased.SmsBackend",
+    # A path, not an import: odr imports no app.
+    "twilio": "notifications.backends.twilio.SmsBackend",
 }
 
 outbox: list["SmsMessage"] = []
