@@ -2,7 +2,10 @@
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 # No inline scripts or styles anywhere: everything comes from our own static files.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -39,3 +42,38 @@ class ContentSecurityPolicyMiddleware:
             )
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
+
+
+class LanguageMiddleware:
+    """Chinese first: the language is the visitor's explicit choice, never a guess.
+
+    Pages use the language cookie (set by the switcher), then the signed-in user's saved
+    language, then Chinese. The API also honours Accept-Language, since programs ask
+    for what they can read. Replaces Django's LocaleMiddleware (which would follow the
+    browser's language and show English to a visitor who never chose it).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = self._choose(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        patch_vary_headers(response, ("Cookie", "Accept-Language"))
+        return response
+
+    @staticmethod
+    def _choose(request: HttpRequest) -> str:
+        supported = dict(settings.LANGUAGES)
+        cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if cookie in supported:
+            return cookie
+        if request.path.startswith("/api/") and request.META.get("HTTP_ACCEPT_LANGUAGE"):
+            return translation.get_language_from_request(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language in supported:
+            return user.language
+        return settings.LANGUAGE_CODE

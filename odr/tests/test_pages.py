@@ -79,3 +79,26 @@ def test_admin_in_chinese_and_english(client):
 def test_unknown_api_route_is_json_404(client):
     response = client.get("/api/v1/nothing-here/")
     assert response.status_code == 404
+
+
+def test_chinese_first_even_when_the_browser_prefers_english(client):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="zh-Hans">' in page.text
+    assert page["Content-Language"] == "zh-hans"
+
+
+def test_the_api_follows_accept_language(client):
+    response = client.get("/api/v1/me/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response["Content-Language"] == "en"
+
+
+def test_signed_in_user_gets_their_saved_language(client):
+    user = f.consumer(language="en")
+    f.login(client, user)
+    assert '<html lang="en">' in client.get("/").text
+
+
+def test_favicon_and_no_inline_htmx_styles(client):
+    page = client.get("/")
+    assert 'rel="icon"' in page.text
+    assert '"includeIndicatorStyles": false' in page.text
