@@ -46,9 +46,13 @@ test-system-deps:
 locale/zh_Hans/LC_MESSAGES/django.mo: locale/zh_Hans/LC_MESSAGES/django.po
 	msgfmt --check -o $@ $<
 
-run: system-deps $(STAMP) .env locale/zh_Hans/LC_MESSAGES/django.mo
-	$(BIN)/python manage.py migrate --noinput
+# collectstatic compresses every file: run it only when a static file changed.
+STATIC_STAMP := var/static/staticfiles.json
+$(STATIC_STAMP): $(STAMP) $(shell find static -type f 2>/dev/null)
 	$(BIN)/python manage.py collectstatic --noinput -v0
+
+run: system-deps $(STAMP) .env locale/zh_Hans/LC_MESSAGES/django.mo $(STATIC_STAMP)
+	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	PORT=$(PORT) BIN=$(BIN) scripts/serve.sh
 

@@ -203,3 +203,13 @@ def test_file_backend_writes_one_file_per_message(settings, tmp_path):
     send_sms(to=PHONE, body="第二条")
     files = sorted(p for p in tmp_path.iterdir())
     assert [json.loads(p.read_text("utf-8"))["body"] for p in files] == ["第一条", "第二条"]
+
+
+def test_old_login_codes_are_purged(client, sms_outbox):
+    from accounts.tasks import purge_login_codes
+
+    _request(client)
+    _request(client, phone="+8613800000002")
+    OtpChallenge.objects.filter(phone=PHONE).update(created_at=timezone.now() - timedelta(days=2))
+    assert purge_login_codes() == 1
+    assert list(OtpChallenge.objects.values_list("phone", flat=True)) == ["+8613800000002"]

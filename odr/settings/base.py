@@ -81,7 +81,9 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# An empty DATABASE_URL (as in a copied .env.example) means the embedded SQLite.
+DATABASE_URL = env("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -182,7 +184,7 @@ else:
 
 # --- Celery: eager in the embedded mode, Redis otherwise. Late acknowledgement and
 # requeue on a lost worker: a task killed mid-run is run again, never dropped.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -206,6 +208,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "cases.sweep_deadlines",
         "schedule": env.int("DEADLINE_SWEEP_SECONDS", default=300),
     },
+    # Login codes are worthless after a day; keep the table small.
+    "purge-login-codes": {"task": "accounts.purge_login_codes", "schedule": 3600},
 }
 
 # --- SMS: a backend chosen like EMAIL_BACKEND. Short names: console, locmem, file.
