@@ -37,7 +37,14 @@ def _merchant_answered(case: Case, side: str) -> None:
         now = timezone.now()
         Case.objects.filter(pk=case.pk).update(merchant_answered_at=now)
         case.merchant_answered_at = now
-        clocks.deadline_end(case=case, clock_key="negotiation_answer")
+        on_time = clocks.deadline_end(case=case, clock_key="negotiation_answer") > 0
+        event_append(
+            case=case,
+            kind="negotiation.merchant_answered",
+            actor=None,
+            actor_role="system",
+            payload={"answered_at": now.isoformat(), "within_deadline": on_time},
+        )
 
 
 def offer_make(

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "cases",
     "notifications",
     "documents",
+    "mediation",
+    "credit",
 ]
 
 MIDDLEWARE = [
