@@ -77,3 +77,31 @@ class LanguageMiddleware:
         if user is not None and user.is_authenticated and user.language in supported:
             return user.language
         return settings.LANGUAGE_CODE
+
+
+class RejectNulBytesMiddleware:
+    """Refuse a request whose path or query holds a NUL byte, before anything reads it.
+
+    PostgreSQL text cannot hold NUL: without this, such a value reaching a query would
+    be a server error instead of the client's mistake.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.GET.urlencode() + "".join(request.GET.keys())
+        if (
+            "\x00" in request.path
+            or "\x00" in query
+            or any("\x00" in v for v in request.GET.values())
+        ):
+            from django.http import JsonResponse
+
+            from odr.api import error_body
+
+            return JsonResponse(
+                error_body("invalid", translation.gettext("The address contains a NUL byte.")),
+                status=400,
+            )
+        return self.get_response(request)

@@ -196,7 +196,8 @@ def case_transition(
 ) -> Case:
     """Take one transition for an actor; 403 if not theirs, 409 if not possible now."""
     data = data or {}
-    with transaction.atomic():
+    # A caller that holds the lock owns the transaction: no savepoint of our own.
+    with transaction.atomic(savepoint=not locked):
         if not locked:
             try:
                 case = Case.objects.select_for_update(nowait=False).get(pk=case.pk)

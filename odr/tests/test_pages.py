@@ -102,3 +102,11 @@ def test_favicon_and_no_inline_htmx_styles(client):
     page = client.get("/")
     assert 'rel="icon"' in page.text
     assert '"includeIndicatorStyles": false' in page.text
+
+
+@pytest.mark.parametrize("url", ["/api/v1/cases/LY%00/", "/api/v1/merchants/?q=a%00b", "/?x%00=1"])
+def test_nul_bytes_are_a_client_error(client, url):
+    f.login(client, f.consumer())
+    response = client.get(url)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
