@@ -1,5 +1,6 @@
 """Top-level URLs; the public addresses are listed in ../shared/DESIGN.md."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.types import OpenApiTypes
@@ -49,3 +50,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+if settings.ODR_BENCH_ENDPOINTS:
+    # Benchmark baseline (bench/views.py); imported here so production never loads bench/.
+    from bench.views import bare_view
+
+    urlpatterns.append(path("bench/bare/", bare_view))
