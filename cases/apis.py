@@ -28,7 +28,7 @@ from cases.services.transitions import (
     field_choices,
     transitions_available,
 )
-from odr.errors import DomainError, NotAllowed
+from odr.errors import Conflict, DomainError, NotAllowed
 from odr.idempotency import idempotent
 
 REF = OpenApiParameter(
@@ -80,14 +80,14 @@ class CaseListOut(serializers.Serializer):
     category = serializers.CharField()
     submitted_at = serializers.DateTimeField()
     possible_duplicate_of = serializers.CharField(
-        source="possible_duplicate_of.reference", default=None
+        source="possible_duplicate_of.reference", default=None, allow_null=True
     )
 
 
 class CaseOut(CaseListOut):
     ruleset = serializers.CharField()
     language = serializers.CharField()
-    merchant = serializers.CharField(source="merchant.uscc", default=None)
+    merchant = serializers.CharField(source="merchant.uscc", default=None, allow_null=True)
     merchant_address = serializers.CharField()
     merchant_store_url = serializers.CharField()
     division_code = serializers.CharField()
@@ -284,8 +284,20 @@ def _transition_payload(case: Case, spec) -> dict:
 class CaseListCreateApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("state", OpenApiTypes.STR)],
-        responses={200: CaseListOut(many=True), 403: ERROR},
+        responses={
+            200: inline_serializer(
+                "CasePage",
+                {
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": CaseListOut(many=True),
+                },
+            ),
+            403: ERROR,
+        },
         summary="Cases the caller takes part in",
+        operation_id="cases_list",
     )
     def get(self, request: Request) -> Response:
         cases = selectors.cases_visible_to(user=request.user).select_related(
@@ -352,7 +364,7 @@ class CaseTransitionsApi(APIView):
                 _("Unknown action “%(name)s”.") % {"name": name[:40]}, code="unknown_transition"
             )
         if (name, case.state) in VIA_OFFER:
-            raise DomainError(
+            raise Conflict(
                 _("In negotiation, a case is settled by accepting an offer."), code="use_offers"
             )
         fields = (

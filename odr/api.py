@@ -5,10 +5,10 @@ Errors are JSON ``{"error": {"code": "...", "message": "...", "fields": {...}}}`
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -52,6 +52,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             error_body(exc.code, exc.message, exc.fields or None),
             status=exc.status,
             headers=headers,
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body("too_large", _("The request is too large.")),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))

@@ -76,6 +76,21 @@ def deadline_end(*, case: Case, clock_key: str, status: str = Deadline.Status.ME
     ).update(status=status, ended_at=timezone.now())
 
 
+def deadline_end_by(*, case: Case, clock_key: str, at: dt.datetime) -> str:
+    """End a running clock because its duty was done at ``at``: met if in time, else expired.
+
+    Returns the status given, or "" when the clock was not running.
+    """
+    deadline = Deadline.objects.filter(
+        case=case, clock=clock_key, status=Deadline.Status.RUNNING
+    ).first()
+    if deadline is None:
+        return ""
+    status = Deadline.Status.MET if at <= deadline.due_at else Deadline.Status.EXPIRED
+    Deadline.objects.filter(pk=deadline.pk).update(status=status, ended_at=at)
+    return status
+
+
 def deadlines_cancel_all(*, case: Case) -> int:
     return Deadline.objects.filter(case=case, status=Deadline.Status.RUNNING).update(
         status=Deadline.Status.CANCELLED, ended_at=timezone.now()

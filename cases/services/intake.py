@@ -216,5 +216,5 @@ def case_submit(
             draft.delete()
         enrolled = merchant is not None and merchant.odr_enrolled_on(today)
         route = "start_negotiation" if enrolled else "request_review"
-        case = case_transition(case=case, name=route, actor=SYSTEM, data={}, locked=True)
+        case = case_transition(case=case, name=route, actor=SYSTEM, data={}, locked=True, at=now)
     return case

@@ -37,7 +37,8 @@ def _merchant_answered(case: Case, side: str) -> None:
         now = timezone.now()
         Case.objects.filter(pk=case.pk).update(merchant_answered_at=now)
         case.merchant_answered_at = now
-        on_time = clocks.deadline_end(case=case, clock_key="negotiation_answer") > 0
+        # Within the deadline by the clock's due time, not by whether the sweep has run.
+        on_time = clocks.deadline_end_by(case=case, clock_key="negotiation_answer", at=now) == "met"
         event_append(
             case=case,
             kind="negotiation.merchant_answered",
@@ -119,6 +120,17 @@ def offer_make(
     return offer
 
 
+class _OfferExpired(Conflict):
+    pass
+
+
+def _expire(offer: Offer) -> None:
+    """Record that an offer ran out, in its own transaction (the caller's is rolled back)."""
+    Offer.objects.filter(pk=offer.pk, status=Offer.Status.OPEN).update(
+        status=Offer.Status.EXPIRED, decided_at=timezone.now()
+    )
+
+
 def _decide(offer: Offer, actor) -> tuple[Case, Offer, str]:
     case = _lock(offer.case)
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
@@ -132,8 +144,7 @@ def _decide(offer: Offer, actor) -> tuple[Case, Offer, str]:
             code="offer_closed",
         )
     if offer.valid_until < timezone.localdate():
-        Offer.objects.filter(pk=offer.pk).update(status=Offer.Status.EXPIRED)
-        raise Conflict(_("This offer has expired."), code="offer_expired")
+        raise _OfferExpired(_("This offer has expired."), code="offer_expired")
     if case.state != State.NEGOTIATION:
         raise Conflict(_("The case is no longer in negotiation."), code="not_negotiating")
     return case, offer, side
@@ -141,6 +152,14 @@ def _decide(offer: Offer, actor) -> tuple[Case, Offer, str]:
 
 def offer_accept(*, offer: Offer, actor) -> Case:
     """Accepting an offer settles the case on its terms, with a performance due date."""
+    try:
+        return _offer_accept(offer=offer, actor=actor)
+    except _OfferExpired:
+        _expire(offer)
+        raise
+
+
+def _offer_accept(*, offer: Offer, actor) -> Case:
     with transaction.atomic():
         case, offer, side = _decide(offer, actor)
         offer.status = Offer.Status.ACCEPTED
@@ -169,6 +188,14 @@ def offer_accept(*, offer: Offer, actor) -> Case:
 
 
 def offer_reject(*, offer: Offer, actor, reason: str = "") -> Offer:
+    try:
+        return _offer_reject(offer=offer, actor=actor, reason=reason)
+    except _OfferExpired:
+        _expire(offer)
+        raise
+
+
+def _offer_reject(*, offer: Offer, actor, reason: str = "") -> Offer:
     with transaction.atomic():
         case, offer, side = _decide(offer, actor)
         offer.status = Offer.Status.REJECTED

@@ -122,36 +122,60 @@ def field_choices(case: Case, spec: FieldSpec) -> list[tuple[str, str]]:
     return []
 
 
+class _Invalid(Exception):
+    """A field value the user must correct; the message is for them."""
+
+
+MAX_PERFORMANCE_DAYS = 365
+
+
+def _parse_one(case: Case, f: FieldSpec, text: str) -> Any:
+    if "\x00" in text:
+        raise _Invalid(_("Remove the NUL character."))
+    if f.kind == "text":
+        if len(text) > MAX_TEXT:
+            raise _Invalid(_("At most %(n)d characters.") % {"n": MAX_TEXT})
+        return text
+    if f.kind == "decimal":
+        try:
+            amount = Decimal(text)
+        except InvalidOperation as exc:
+            raise _Invalid(_("Enter an amount in yuan, like 199.00.")) from exc
+        if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
+            raise _Invalid(_("Enter an amount in yuan, like 199.00."))
+        return amount.quantize(Decimal("0.01"))
+    if f.kind == "date":
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError as exc:
+            raise _Invalid(_("Enter a date like 2026-12-31.")) from exc
+        today = timezone.localdate()
+        if not today <= day <= today + dt.timedelta(days=MAX_PERFORMANCE_DAYS):
+            raise _Invalid(
+                _("Choose a date from today to %(n)d days from now.") % {"n": MAX_PERFORMANCE_DAYS}
+            )
+        return day
+    if f.kind == "choice":
+        if text not in dict(field_choices(case, f)):
+            raise _Invalid(_("Choose one of the listed values."))
+        return text
+    raise _Invalid(_("Enter a valid value."))
+
+
 def _parse(case: Case, spec: TransitionSpec, data: dict) -> dict[str, Any]:
     values: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for f in spec.fields:
         raw = data.get(f.name)
-        if raw in (None, ""):
+        text = "" if raw is None else str(raw).strip()
+        if not text:
             if f.required:
                 errors[f.name] = [_("This field is required.")]
             continue
-        text = str(raw).strip()
         try:
-            if f.kind == "text":
-                if len(text) > MAX_TEXT:
-                    raise ValueError(_("At most %(n)d characters.") % {"n": MAX_TEXT})
-                values[f.name] = text
-            elif f.kind == "decimal":
-                amount = Decimal(text)
-                if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
-                    raise ValueError(_("Enter an amount in yuan, like 199.00."))
-                values[f.name] = amount.quantize(Decimal("0.01"))
-            elif f.kind == "date":
-                values[f.name] = dt.date.fromisoformat(text)
-            elif f.kind == "choice":
-                allowed = dict(field_choices(case, f))
-                if text not in allowed:
-                    raise ValueError(_("Choose one of the listed values."))
-                values[f.name] = text
-        except (ValueError, InvalidOperation) as exc:
-            message = str(exc) if isinstance(exc, ValueError) and str(exc) else ""
-            errors[f.name] = [message or _("Enter a valid value.")]
+            values[f.name] = _parse_one(case, f, text)
+        except _Invalid as exc:
+            errors[f.name] = [str(exc)]
     if errors:
         first = next(iter(errors.values()))[0]
         raise DomainError(first, fields=errors)
@@ -193,8 +217,12 @@ def case_transition(
     data: dict | None = None,
     locked: bool = False,
     via_offer: bool = False,
+    at: dt.datetime | None = None,
 ) -> Case:
-    """Take one transition for an actor; 403 if not theirs, 409 if not possible now."""
+    """Take one transition for an actor; 403 if not theirs, 409 if not possible now.
+
+    ``at`` is when it happened, if not now (a submission dated by its receipt).
+    """
     data = data or {}
     # A caller that holds the lock owns the transaction: no savepoint of our own.
     with transaction.atomic(savepoint=not locked):
@@ -246,7 +274,7 @@ def case_transition(
             payload=_payload(values),
             visibility=CaseEvent.Visibility.PARTIES,
         )
-        _move_clocks(case, name, actor)
+        _move_clocks(case, name, actor, at or timezone.now())
     return case
 
 
@@ -294,9 +322,8 @@ def _payload(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _move_clocks(case: Case, name: str, actor) -> None:
+def _move_clocks(case: Case, name: str, actor, now: dt.datetime) -> None:
     """Which clocks a transition stops and starts (DESIGN.md, Clocks)."""
-    now = timezone.now()
     if name == "start_negotiation":
         clocks.deadline_start(case=case, clock_key="negotiation_answer", start=now)
     elif name in ("request_review", "escalate"):

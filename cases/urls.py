@@ -1,0 +1,33 @@
+from django.urls import path
+
+from cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("review/", views.review_queue, name="review_queue"),
+    path("new/", views.complaint_start, name="new"),
+    path("new/merchants/", views.merchant_search, name="merchant_search"),
+    path(
+        "new/<int:draft_id>/merchant/choose/",
+        views.complaint_choose_merchant,
+        name="choose_merchant",
+    ),
+    path(
+        "new/<int:draft_id>/evidence/<int:evidence_id>/remove/",
+        views.complaint_remove_file,
+        name="remove_file",
+    ),
+    path("new/<int:draft_id>/<str:step>/", views.complaint_wizard, name="wizard"),
+    path("<str:ref>/", views.case_detail, name="detail"),
+    path("<str:ref>/offers/", views.offer_make, name="offer_make"),
+    path("<str:ref>/offers/<int:offer_id>/accept/", views.offer_accept, name="offer_accept"),
+    path("<str:ref>/offers/<int:offer_id>/reject/", views.offer_reject, name="offer_reject"),
+    path("<str:ref>/messages/", views.message_post, name="message_post"),
+    path("<str:ref>/evidence/", views.evidence_upload, name="evidence_upload"),
+    path(
+        "<str:ref>/evidence/<int:evidence_id>/", views.evidence_download, name="evidence_download"
+    ),
+    path("<str:ref>/transition/<str:name>/", views.transition, name="transition"),
+]
