@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseEvent, ComplaintDraft, Evidence
 from cases.services.events import event_append
-from odr.errors import DomainError, TooLarge
+from odr.errors import Conflict, DomainError, TooLarge
 
 MAX_FILES = 10
 MAX_BYTES = 20 * 1024 * 1024
@@ -103,6 +103,8 @@ def evidence_add(
     with transaction.atomic():
         if case is not None:
             case = Case.objects.select_for_update().get(pk=case.pk)
+            if case.is_terminal:
+                raise Conflict(_("This case is closed: no more evidence can be added."))
             already = Evidence.objects.filter(case=case).count()
         else:
             draft = ComplaintDraft.objects.select_for_update().get(pk=draft.pk)
