@@ -32,7 +32,7 @@ class FactsStepForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=CATEGORY_CHOICES)
     purchase_date = forms.DateField(label=_("Purchase date"), required=False, widget=DATE)
     knew_of_harm_on = forms.DateField(
-        label=_("When you knew of the problem"), required=False, widget=DATE
+        label=_("When you knew of the harm"), required=False, widget=DATE
     )
     amount = forms.DecimalField(
         label=_("Amount paid (CNY)"),

@@ -14,6 +14,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.models import ArbitrationBody, MediationOrganisation, Merchant, Role
@@ -457,11 +458,11 @@ class Offer(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", _("open")
-        ACCEPTED = "accepted", _("accepted")
-        REJECTED = "rejected", _("rejected")
+        ACCEPTED = "accepted", pgettext_lazy("offer status", "accepted")
+        REJECTED = "rejected", pgettext_lazy("offer status", "declined")
         COUNTERED = "countered", _("countered")
-        WITHDRAWN = "withdrawn", _("withdrawn")
-        EXPIRED = "expired", _("expired")
+        WITHDRAWN = "withdrawn", pgettext_lazy("offer status", "withdrawn")
+        EXPIRED = "expired", pgettext_lazy("offer status", "expired")
 
     class Side(models.TextChoices):
         CONSUMER = "consumer", _("consumer")
@@ -553,7 +554,7 @@ class Deadline(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running", _("running")
         MET = "met", _("met")
-        EXPIRED = "expired", _("expired")
+        EXPIRED = "expired", pgettext_lazy("deadline status", "passed")
         CANCELLED = "cancelled", _("no longer applies")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
