@@ -205,6 +205,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Keep a worker's database connection across tasks (Celery's Django fixup closes it after
+# each task otherwise: a new PostgreSQL connection per task halves the sending rate).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_POOL_LIMIT = env.int("CELERY_BROKER_POOL_LIMIT", default=10)
@@ -287,6 +290,46 @@ ODR_BENCH_ENDPOINTS = env.bool("ODR_BENCH_ENDPOINTS", default=False)
 
 # --- Notifications (notifications/) -----------------------------------------------------
 # Edited by the notifications work only.
+# Twilio (SMS_BACKEND=twilio): the account SID, then either its auth token or an API key
+# (SID and secret). The auth token is also what checks the signature of Twilio's status
+# callbacks, so set it even when sending with an API key. Sender: a Messaging Service SID,
+# or else a sender number.
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
+TWILIO_API_KEY_SID = env("TWILIO_API_KEY_SID", default="")
+TWILIO_API_KEY_SECRET = env("TWILIO_API_KEY_SECRET", default="")
+TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
+# Where the Twilio REST API is; empty means Twilio's own. Tests and benchmarks point it at a
+# local fake (http://127.0.0.1:PORT).
+TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL", default="")
+TWILIO_HTTP_TIMEOUT = env.float("TWILIO_HTTP_TIMEOUT", default=10.0)
+# This service's public address (https://odr.example.cn): links in emails, and the status
+# callback URL given to Twilio. Empty: no links, no status callbacks.
+NOTIFY_PUBLIC_BASE_URL = env("NOTIFY_PUBLIC_BASE_URL", default="")
+# No SMS notices in these hours (login codes excepted); they wait for the end of the window.
+NOTIFY_QUIET_HOURS_START = env("NOTIFY_QUIET_HOURS_START", default="22:00")
+NOTIFY_QUIET_HOURS_END = env("NOTIFY_QUIET_HOURS_END", default="08:00")
+NOTIFY_QUIET_HOURS_TIME_ZONE = env("NOTIFY_QUIET_HOURS_TIME_ZONE", default="Asia/Shanghai")
+# Sending: tries per SMS or email, and the backoff between tries (doubling, capped).
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=6)
+NOTIFY_RETRY_BACKOFF_SECONDS = env.float("NOTIFY_RETRY_BACKOFF_SECONDS", default=30.0)
+NOTIFY_RETRY_BACKOFF_MAX_SECONDS = env.float("NOTIFY_RETRY_BACKOFF_MAX_SECONDS", default=3600.0)
+# How long after an attempt whose outcome is unknown (worker lost, timeout) the next one
+# may ask the provider whether it went out: longer than any request can still be in flight.
+NOTIFY_SEND_SETTLE_SECONDS = env.float(
+    "NOTIFY_SEND_SETTLE_SECONDS", default=max(30.0, 2 * TWILIO_HTTP_TIMEOUT + 10)
+)
+# The sweep queues again what is due but was not done this long after it was queued (a
+# lost queue message, a broker that was down at commit time).
+NOTIFY_REQUEUE_AFTER_SECONDS = env.int("NOTIFY_REQUEUE_AFTER_SECONDS", default=600)
+NOTIFY_SWEEP_SECONDS = env.int("NOTIFY_SWEEP_SECONDS", default=60)
+# How often the unread badge asks for the count (htmx polling, until the WebSocket).
+NOTIFY_BADGE_POLL_SECONDS = env.int("NOTIFY_BADGE_POLL_SECONDS", default=10)
+CELERY_BEAT_SCHEDULE["notifications-requeue-due"] = {
+    "task": "notifications.requeue_due",
+    "schedule": NOTIFY_SWEEP_SECONDS,
+}
 
 # --- Documents (documents/) -------------------------------------------------------------
 # Edited by the documents work only.

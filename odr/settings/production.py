@@ -35,3 +35,16 @@ X_FRAME_OPTIONS = "DENY"
 ODR_ALLOW_DEMO_SEED = False
 ODR_BENCH_ENDPOINTS = False
 OTP_LOG_CODES = False
+
+if SMS_BACKEND == "twilio":  # noqa: F405
+    _twilio_missing = [
+        name
+        for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "NOTIFY_PUBLIC_BASE_URL")
+        if not globals().get(name)
+    ]
+    if not (TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER):  # noqa: F405
+        _twilio_missing.append("TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER")
+    if _twilio_missing:
+        raise ImproperlyConfigured(
+            "SMS_BACKEND=twilio needs these environment variables: " + ", ".join(_twilio_missing)
+        )

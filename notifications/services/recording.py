@@ -1,0 +1,356 @@
+"""Turning a case event into notices: who is told, in which words, over which channels.
+
+``notifications_record_for_event`` runs inside the transaction that appends the event (an
+in-transaction handler, registered in apps.py): it writes one ``Notification`` per
+(event, recipient, channel), with the text rendered in the recipient's language. The rows
+commit or roll back with the event; a second run for the same event writes nothing
+(unique constraint, conflicts ignored). ``notifications_enqueue_for_event`` runs after the
+commit and queues the SMS and email rows for sending (services/delivery.py).
+
+Who is told (``ROUTES``): the consumer, the merchant's staff, the regulators whose
+jurisdiction covers the case (review decisions and overdue clocks), the assigned mediator
+and, for a referral, the arbitration body's staff. Never the person who acted, nor the
+others on the actor's side (a merchant's colleague does not hear of their own offer), and
+only officers hear of staff-only events.
+"""
+
+import datetime as dt
+import logging
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import CaseEvent
+from cases.rulesets import ground as ruleset_ground
+from cases.rulesets import ruleset_by_key
+from notifications import selectors
+from notifications.models import Notification
+from notifications.quiet_hours import sms_not_before
+from notifications.selectors import ARBITRATION, CONSUMER, MEDIATOR, MERCHANT, REGULATOR
+from notifications.texts import FOOTER, LINK_LINE, Rendered, language_of, render
+
+logger = logging.getLogger(__name__)
+
+# Template kind (event kind, ":clock" for deadline events) -> who is told, in this order.
+ROUTES: dict[str, tuple[str, ...]] = {
+    # A complaint arrives: with the merchant (ODR) or with the regulator. The consumer's
+    # "received" notice rides on the clock that starts, so it can say by when.
+    "deadline.started:negotiation_answer": (CONSUMER, MERCHANT),
+    "deadline.started:acceptance_decision": (CONSUMER, REGULATOR),
+    "deadline.started:mediation_limit": (MEDIATOR,),
+    "deadline.started:arbitration_acceptance": (ARBITRATION,),
+    "offer.made": (CONSUMER, MERCHANT),
+    "offer.rejected": (CONSUMER, MERCHANT),
+    "message.posted": (CONSUMER, MERCHANT),
+    "case.merchant_linked": (CONSUMER, MERCHANT),
+    "transition.escalate": (MERCHANT,),
+    "transition.accept": (CONSUMER, MERCHANT),
+    "transition.reject": (CONSUMER, MERCHANT),
+    "transition.settle": (CONSUMER, MERCHANT),
+    "transition.reach_agreement": (CONSUMER, MERCHANT),
+    "transition.terminate": (CONSUMER, MERCHANT),
+    "transition.refer_to_arbitration": (CONSUMER, MERCHANT, MEDIATOR),
+    "transition.arbitration_accept": (CONSUMER, MERCHANT, MEDIATOR),
+    "transition.arbitration_decline": (CONSUMER, MERCHANT, MEDIATOR),
+    "transition.record_award": (CONSUMER, MERCHANT),
+    "transition.close": (CONSUMER, MERCHANT, MEDIATOR),
+    "transition.confirm_performance": (MERCHANT, MEDIATOR),
+    "transition.report_breach": (MERCHANT, MEDIATOR),
+    "transition.withdraw": (MERCHANT, MEDIATOR),  # + regulators when it was under review
+    "deadline.reminder:negotiation_answer": (MERCHANT,),
+    "deadline.reminder:acceptance_decision": (REGULATOR,),
+    "deadline.reminder:mediation_limit": (MEDIATOR,),
+    "deadline.reminder:arbitration_acceptance": (ARBITRATION,),
+    "deadline.reminder:performance": (CONSUMER, MERCHANT),
+    "deadline.overdue:acceptance_decision": (REGULATOR,),
+    "deadline.overdue:mediation_limit": (MEDIATOR, REGULATOR),
+    "deadline.overdue:arbitration_acceptance": (ARBITRATION, REGULATOR),
+    "deadline.overdue:performance": (CONSUMER, MERCHANT, REGULATOR),
+    # Appended by apps still to come (mediation, documents); routed and worded already.
+    "mediation.session_scheduled": (CONSUMER, MERCHANT, MEDIATOR),
+    "mediation.session_reminder": (CONSUMER, MERCHANT, MEDIATOR),
+    "document.ready": (CONSUMER, MERCHANT),
+}
+# Chatty events go to the inbox only, never by SMS or email.
+INAPP_ONLY = frozenset({"message.posted"})
+# The event kinds the handlers are registered for (apps.py).
+EVENT_KINDS = tuple(sorted({kind.split(":", 1)[0] for kind in ROUTES}))
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_OFFER_KINDS = {
+    "refund": ("退款", "refund"),
+    "replacement": ("换货", "replacement"),
+    "repair": ("维修", "repair"),
+    "compensation": ("赔偿", "compensation"),
+    "other": ("其他方案", "other proposal"),
+}
+_CLOCK_NAMES = {
+    "negotiation_answer": ("商家答复", "the merchant's answer"),
+    "acceptance_decision": ("受理决定", "the decision on acceptance"),
+    "mediation_limit": ("调解", "mediation"),
+    "termination_notice": ("终止调解告知", "notice of the end of mediation"),
+    "arbitration_acceptance": ("仲裁受理决定", "the decision on the referral"),
+    "performance": ("履行", "performance"),
+}
+
+
+def template_kind(event: CaseEvent) -> str:
+    if event.kind.startswith("deadline."):
+        clock = (event.payload or {}).get("clock") or ""
+        return f"{event.kind}:{clock}" if clock else event.kind
+    return event.kind
+
+
+def audiences_for(event: CaseEvent) -> list[str]:
+    audiences = list(ROUTES.get(template_kind(event), ()))
+    if event.kind == "transition.withdraw" and event.from_state == "review":
+        audiences.append(REGULATOR)
+    if event.visibility == CaseEvent.Visibility.STAFF:
+        audiences = [a for a in audiences if a not in (CONSUMER, MERCHANT)]
+    # Nobody on the actor's own side hears of what the actor did.
+    return [a for a in audiences if a != event.actor_role]
+
+
+def _zh(language: str) -> bool:
+    return language == "zh-hans"
+
+
+def format_date(value, language: str) -> str:
+    if not value:
+        return "—"
+    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    if _zh(language):
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def format_amount(value, language: str) -> str:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    return f"{amount:,.2f} 元" if _zh(language) else f"CNY {amount:,.2f}"
+
+
+def _sentence(text: str) -> str:
+    """A person's words set into a template sentence: without their own final stop."""
+    return text.strip().rstrip("。.！!；;，,")
+
+
+class EventValues(dict):
+    """The placeholder values of one event in one language, computed when a text asks.
+
+    A value that cannot be computed is logged and shown as a dash: a notice with a blank
+    is better than a case transition that fails because of a notice.
+    """
+
+    def __init__(self, event: CaseEvent, language: str) -> None:
+        super().__init__()
+        self.event = event
+        self.case = event.case
+        self.payload = event.payload or {}
+        self.language = language
+
+    def __missing__(self, key: str) -> str:
+        getter = getattr(self, f"_{key}", None)
+        try:
+            value = getter() if getter else "—"
+        except Exception:
+            logger.exception("notice text value %r for event %s", key, self.event.pk)
+            value = "—"
+        self[key] = value
+        return value
+
+    def _ref(self) -> str:
+        return self.case.reference
+
+    def _merchant(self) -> str:
+        return self.case.merchant_name
+
+    def _due(self) -> str:
+        return format_date(self.payload.get("due_on"), self.language)
+
+    def _performance_due(self) -> str:
+        return format_date(self.case.performance_due_on, self.language)
+
+    def _valid_until(self) -> str:
+        return format_date(self.payload.get("valid_until"), self.language)
+
+    def _ground_obj(self):
+        kind = "termination" if self.event.kind == "transition.terminate" else "refusal"
+        code = self.event.ground or self.case.ground
+        return ruleset_by_key(self.case.ruleset), ruleset_ground(
+            ruleset_by_key(self.case.ruleset), code, kind
+        )
+
+    def _ground(self) -> str:
+        rules, found = self._ground_obj()
+        if _zh(self.language):
+            return f"{rules.cite_zh(found)}：{found.text_zh}"
+        return f"{rules.cite_en(found)}: {found.text_en}"
+
+    def _ground_article(self) -> str:
+        _, found = self._ground_obj()
+        return found.article.zh if _zh(self.language) else found.article.en
+
+    def _offer(self) -> str:
+        names = _OFFER_KINDS.get(self.payload.get("kind", ""), ("和解方案", "proposal"))
+        amount = self.payload.get("amount")
+        if _zh(self.language):
+            return f"{names[0]} {format_amount(amount, self.language)}" if amount else names[0]
+        return f"{names[1]} of {format_amount(amount, self.language)}" if amount else names[1]
+
+    def _description(self) -> str:
+        return _sentence(self.payload.get("description") or "") or "—"
+
+    def _reason_line(self) -> str:
+        reason = _sentence(self.payload.get("reason") or self.case.reason or "")
+        if not reason:
+            return ""
+        return f"理由：{reason}。" if _zh(self.language) else f"Reason: {reason}. "
+
+    def _terms(self) -> str:
+        terms = self.case.settlement_terms or {}
+        text = _sentence(terms.get("description") or "") or "—"
+        if terms.get("amount"):
+            amount = format_amount(terms["amount"], self.language)
+            text = f"{text}（{amount}）" if _zh(self.language) else f"{text} ({amount})"
+        return text
+
+    def _arbitration_body(self) -> str:
+        return self.case.arbitration_body.name if self.case.arbitration_body_id else "—"
+
+    def _clock_name(self) -> str:
+        names = _CLOCK_NAMES.get(self.payload.get("clock", ""), ("办理", "the next step"))
+        return names[0] if _zh(self.language) else names[1]
+
+    def _clock_name_cap(self) -> str:
+        name = self._clock_name()
+        return name[:1].upper() + name[1:]
+
+    def _when(self) -> str:
+        raw = self.payload.get("starts_at")
+        if not raw:
+            return "—"
+        moment = timezone.localtime(dt.datetime.fromisoformat(raw))
+        if _zh(self.language):
+            return f"{format_date(moment.date(), self.language)} {moment:%H:%M}"
+        return f"{format_date(moment.date(), self.language)}, {moment:%H:%M}"
+
+    def _document(self) -> str:
+        if _zh(self.language):
+            return self.payload.get("title_zh") or "文书"
+        return self.payload.get("title_en") or "document"
+
+
+def _site_url(path: str) -> str:
+    base = settings.NOTIFY_PUBLIC_BASE_URL.rstrip("/")
+    return f"{base}{path}" if base else path
+
+
+def email_body(text: Rendered, language: str) -> str:
+    parts = [text.body]
+    if settings.NOTIFY_PUBLIC_BASE_URL:
+        parts.append(LINK_LINE[language].format(link=_site_url(reverse("notifications:inbox"))))
+    parts.append(
+        FOOTER[language].format(preferences=_site_url(reverse("notifications:preferences")))
+    )
+    return "\n\n".join(parts)
+
+
+def notifications_record_for_event(event: CaseEvent) -> int:
+    """Write the notices for one event, in its transaction. Returns the rows attempted."""
+    audiences = audiences_for(event)
+    if not audiences:
+        return 0
+    kind = template_kind(event)
+    case = event.case
+    recipients = selectors.case_recipients(case=case, audiences=audiences)
+    now = timezone.now()
+    quiet_until = sms_not_before(now)
+    values: dict[str, EventValues] = {}
+    rows: list[Notification] = []
+    seen: set[int] = set()
+    for audience in audiences:
+        for user in recipients.get(audience, []):
+            if user.pk == event.actor_id or user.pk in seen:
+                continue
+            seen.add(user.pk)
+            language = language_of(user.language)
+            if language not in values:
+                values[language] = EventValues(event, language)
+            text = render(kind=kind, audience=audience, language=language, values=values[language])
+            common = {
+                "event": event,
+                "case": case,
+                "recipient": user,
+                "kind": kind,
+                "audience": audience,
+                "language": language,
+                "subject": text.subject,
+                "created_at": now,
+            }
+            rows.append(
+                Notification(
+                    channel=Notification.Channel.INAPP,
+                    body=text.body,
+                    status=Notification.Status.DELIVERED,
+                    delivered_at=now,
+                    **common,
+                )
+            )
+            if kind in INAPP_ONLY:
+                continue
+            preference = selectors.preference_of(user)
+            if preference.sms and user.phone:
+                rows.append(
+                    Notification(
+                        channel=Notification.Channel.SMS,
+                        address=user.phone,
+                        body=text.sms,
+                        not_before=quiet_until,
+                        **common,
+                    )
+                )
+            if preference.email and user.email:
+                rows.append(
+                    Notification(
+                        channel=Notification.Channel.EMAIL,
+                        address=user.email,
+                        body=email_body(text, language),
+                        **common,
+                    )
+                )
+    if rows:
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def notifications_enqueue_for_event(event: CaseEvent) -> int:
+    """After the event's commit: queue its SMS and email rows for sending."""
+    from notifications.services.delivery import notifications_enqueue
+
+    ids = list(
+        Notification.objects.filter(
+            event_id=event.pk,
+            channel__in=[Notification.Channel.SMS, Notification.Channel.EMAIL],
+            status=Notification.Status.PENDING,
+            queued_for__isnull=True,
+        ).values_list("pk", "not_before")
+    )
+    return notifications_enqueue(rows=ids)

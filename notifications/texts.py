@@ -1,0 +1,634 @@
+"""The words of every notice, in Chinese and English, kept as data.
+
+Keyed by template kind (an event kind, qualified by the clock for deadline events), then by
+the recipient's role on the case (``"*"`` for every role), then by language. Each entry is
+(subject, SMS text, full text): the subject titles the email and the inbox entry, the SMS
+text is short (a Chinese SMS segment is 70 characters), the full text goes by email and to
+the inbox. Placeholders are filled by ``render``; services/recording.py builds their
+values from the event, formatted for the language (dates, amounts, legal grounds).
+
+These texts are not in the .po catalogue on purpose: a notice is rendered in the
+recipient's language, whatever language the request that caused it was in, and the texts
+are reviewed as a set per event by the people who answer for what the service tells the
+public.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from string import Formatter
+
+LANGUAGES = ("zh-hans", "en")
+FALLBACK_LANGUAGE = "zh-hans"
+SMS_PREFIX = {"zh-hans": "【ODR 12315】", "en": "[ODR 12315] "}
+
+
+@dataclass(frozen=True)
+class Text:
+    subject: str
+    sms: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    sms: str
+    body: str
+
+
+def _t(subject: str, sms: str, body: str) -> Text:
+    return Text(subject, sms, body)
+
+
+# fmt: off
+TEXTS: dict[str, dict[str, dict[str, Text]]] = {
+    # --- A complaint arrives -------------------------------------------------------
+    "deadline.started:negotiation_answer": {
+        "consumer": {
+            "zh-hans": _t(
+                "您的投诉 {ref} 已收到",
+                "您的投诉 {ref} 已收到，已转交{merchant}，商家应在{due}前答复。",
+                "您对{merchant}的投诉已收到，编号 {ref}。该商家已加入在线纠纷解决（ODR），"
+                "投诉已直接转交商家，商家应在{due}前答复。商家逾期未答复的，投诉将转交市场监督管理部门处理。",
+            ),
+            "en": _t(
+                "Your complaint {ref} was received",
+                "Your complaint {ref} was received and sent to {merchant}, which must answer by {due}.",
+                "We received your complaint about {merchant}, reference {ref}. The merchant takes part in "
+                "online dispute resolution (ODR), so the complaint went straight to them, and they must "
+                "answer by {due}. If they do not, the complaint goes to the market regulation office.",
+            ),
+        },
+        "merchant": {
+            "zh-hans": _t(
+                "新投诉 {ref}：请于{due}前答复",
+                "贵单位收到新投诉 {ref}，请于{due}前登录平台答复。",
+                "消费者对贵单位提出投诉，编号 {ref}。请于{due}前登录平台答复或者提出和解方案。"
+                "逾期未答复的，投诉将转交市场监督管理部门处理。",
+            ),
+            "en": _t(
+                "New complaint {ref}: please answer by {due}",
+                "New complaint {ref} against your business. Please answer on the platform by {due}.",
+                "A consumer has filed a complaint against your business, reference {ref}. Please answer "
+                "or make an offer on the platform by {due}. Without an answer by then, the complaint "
+                "goes to the market regulation office.",
+            ),
+        },
+    },
+    "deadline.started:acceptance_decision": {
+        "consumer": {
+            "zh-hans": _t(
+                "投诉 {ref} 已转交市场监督管理部门",
+                "您的投诉 {ref} 已转交市场监督管理部门，将于{due}前决定是否受理。",
+                "您的投诉（编号 {ref}，被投诉人：{merchant}）已转交市场监督管理部门。"
+                "市场监督管理部门将于{due}前决定是否受理，并告知您结果。",
+            ),
+            "en": _t(
+                "Complaint {ref} is with the market regulation office",
+                "Your complaint {ref} is with the market regulation office, which decides by {due} whether to accept it.",
+                "Your complaint about {merchant}, reference {ref}, is with the market regulation office. "
+                "The office decides by {due} whether to accept it and will tell you the result.",
+            ),
+        },
+        "regulator": {
+            "zh-hans": _t(
+                "待决定是否受理：{ref}",
+                "投诉 {ref} 待决定是否受理，期限{due}。",
+                "投诉 {ref}（被投诉人：{merchant}）待本部门决定是否受理，请于{due}前作出受理或者不予受理的决定。",
+            ),
+            "en": _t(
+                "Decision needed on complaint {ref}",
+                "Complaint {ref} awaits a decision on acceptance by {due}.",
+                "Complaint {ref} about {merchant} awaits your office's decision to accept or refuse it. "
+                "Please decide by {due}.",
+            ),
+        },
+    },
+    "deadline.started:mediation_limit": {
+        "mediator": {
+            "zh-hans": _t(
+                "您被指派调解案件 {ref}",
+                "您已被指派调解案件 {ref}，调解期限至{due}。",
+                "投诉 {ref}（被投诉人：{merchant}）已受理，并指派您组织调解。调解期限至{due}。",
+            ),
+            "en": _t(
+                "You are assigned to mediate {ref}",
+                "You are assigned to mediate case {ref}; mediation must end by {due}.",
+                "Complaint {ref} about {merchant} was accepted and you are assigned to mediate it. "
+                "Mediation must end by {due}.",
+            ),
+        },
+    },
+    "deadline.started:arbitration_acceptance": {
+        "arbitration": {
+            "zh-hans": _t(
+                "收到仲裁移交：{ref}",
+                "案件 {ref} 已移交贵委员会，请于{due}前决定是否受理。",
+                "案件 {ref}（被申请人：{merchant}）经调解未能解决，双方同意仲裁，已移交贵委员会。"
+                "请于{due}前决定是否受理。",
+            ),
+            "en": _t(
+                "Referral received: {ref}",
+                "Case {ref} was referred to your body. Please decide by {due} whether to accept it.",
+                "Case {ref} against {merchant} was not resolved in mediation; both parties agreed to "
+                "arbitration and the case was referred to your body. Please decide by {due} whether to accept it.",
+            ),
+        },
+    },
+    # --- Negotiation -------------------------------------------------------------------
+    "offer.made": {
+        "consumer": {
+            "zh-hans": _t(
+                "收到和解方案：{ref}",
+                "{merchant}就投诉 {ref} 提出和解方案：{offer}，有效期至{valid_until}。",
+                "{merchant}就您的投诉 {ref} 提出和解方案：{offer}。说明：{description}。"
+                "方案有效期至{valid_until}。请登录平台接受、拒绝或者提出新的方案。",
+            ),
+            "en": _t(
+                "Offer received: {ref}",
+                "{merchant} made an offer on complaint {ref}: {offer}, valid until {valid_until}.",
+                "{merchant} made an offer on your complaint {ref}: {offer}. Details: {description}. "
+                "The offer is valid until {valid_until}. Please accept it, reject it or make your own on the platform.",
+            ),
+        },
+        "merchant": {
+            "zh-hans": _t(
+                "收到和解方案：{ref}",
+                "消费者就投诉 {ref} 提出和解方案：{offer}，有效期至{valid_until}。",
+                "消费者就投诉 {ref} 提出和解方案：{offer}。说明：{description}。"
+                "方案有效期至{valid_until}。请登录平台接受、拒绝或者提出新的方案。",
+            ),
+            "en": _t(
+                "Offer received: {ref}",
+                "The consumer made an offer on complaint {ref}: {offer}, valid until {valid_until}.",
+                "The consumer made an offer on complaint {ref}: {offer}. Details: {description}. "
+                "The offer is valid until {valid_until}. Please accept it, reject it or make your own on the platform.",
+            ),
+        },
+    },
+    "offer.rejected": {
+        "*": {
+            "zh-hans": _t(
+                "和解方案被拒绝：{ref}",
+                "您就 {ref} 提出的和解方案已被对方拒绝。",
+                "您就案件 {ref} 提出的和解方案已被对方拒绝。{reason_line}您可以提出新的方案。",
+            ),
+            "en": _t(
+                "Offer rejected: {ref}",
+                "Your offer on {ref} was rejected.",
+                "Your offer on case {ref} was rejected by the other side. {reason_line}You may make a new offer.",
+            ),
+        },
+    },
+    "message.posted": {
+        "*": {
+            "zh-hans": _t(
+                "新消息：{ref}",
+                "案件 {ref} 有新消息，请登录平台查看。",
+                "协商中对方就案件 {ref} 发来新消息，请登录平台查看。",
+            ),
+            "en": _t(
+                "New message: {ref}",
+                "There is a new message on case {ref}.",
+                "The other side sent a new message on case {ref}. Please read it on the platform.",
+            ),
+        },
+    },
+    "case.merchant_linked": {
+        "consumer": {
+            "zh-hans": _t(
+                "投诉 {ref} 已关联经营者",
+                "您的投诉 {ref} 已关联至经营者{merchant}。",
+                "市场监督管理部门已将您的投诉 {ref} 关联至经营者{merchant}的登记信息。",
+            ),
+            "en": _t(
+                "Complaint {ref} linked to the merchant",
+                "Your complaint {ref} was linked to the merchant {merchant}.",
+                "The market regulation office linked your complaint {ref} to the registered merchant {merchant}.",
+            ),
+        },
+        "merchant": {
+            "zh-hans": _t(
+                "投诉 {ref} 已关联贵单位",
+                "投诉 {ref} 已由市场监督管理部门关联至贵单位，请登录平台查看。",
+                "市场监督管理部门已将投诉 {ref} 关联至贵单位。请登录平台查看投诉内容。",
+            ),
+            "en": _t(
+                "Complaint {ref} linked to your business",
+                "The market regulation office linked complaint {ref} to your business.",
+                "The market regulation office linked complaint {ref} to your business. Please read it on the platform.",
+            ),
+        },
+    },
+    # --- Transitions -----------------------------------------------------------------
+    "transition.escalate": {
+        "merchant": {
+            "zh-hans": _t(
+                "投诉 {ref} 已转交市场监督管理部门",
+                "投诉 {ref} 已转交市场监督管理部门处理。",
+                "投诉 {ref} 未能通过协商解决，已转交市场监督管理部门，由其决定是否受理。",
+            ),
+            "en": _t(
+                "Complaint {ref} went to the market regulation office",
+                "Complaint {ref} went to the market regulation office.",
+                "Complaint {ref} was not resolved by negotiation and went to the market regulation office, "
+                "which decides whether to accept it.",
+            ),
+        },
+    },
+    "transition.accept": {
+        "*": {
+            "zh-hans": _t(
+                "投诉 {ref} 已受理",
+                "投诉 {ref} 已受理，将由调解员组织调解。",
+                "市场监督管理部门已受理投诉 {ref}，并指派调解员组织调解。调解员将与各方联系安排调解。",
+            ),
+            "en": _t(
+                "Complaint {ref} accepted",
+                "Complaint {ref} was accepted and goes to mediation.",
+                "The market regulation office accepted complaint {ref} and assigned a mediator, who will "
+                "contact both sides to arrange mediation.",
+            ),
+        },
+    },
+    "transition.reject": {
+        "consumer": {
+            "zh-hans": _t(
+                "投诉 {ref} 不予受理",
+                "投诉 {ref} 不予受理，依据{ground_article}。详见平台。",
+                "市场监督管理部门决定对投诉 {ref} 不予受理。依据：{ground}。"
+                "您可以依法通过其他途径解决，例如申请仲裁或者向人民法院起诉。",
+            ),
+            "en": _t(
+                "Complaint {ref} not accepted",
+                "Complaint {ref} was not accepted ({ground_article}). See the platform.",
+                "The market regulation office decided not to accept complaint {ref}. Ground: {ground}. "
+                "You may still seek a remedy in other ways, such as arbitration or a lawsuit.",
+            ),
+        },
+        "merchant": {
+            "zh-hans": _t(
+                "投诉 {ref} 不予受理",
+                "投诉 {ref} 不予受理。",
+                "市场监督管理部门决定对投诉 {ref} 不予受理。依据：{ground}。",
+            ),
+            "en": _t(
+                "Complaint {ref} not accepted",
+                "Complaint {ref} was not accepted.",
+                "The market regulation office decided not to accept complaint {ref}. Ground: {ground}.",
+            ),
+        },
+    },
+    "transition.settle": {
+        "*": {
+            "zh-hans": _t(
+                "案件 {ref} 已和解",
+                "案件 {ref} 已达成和解，应于{performance_due}前履行。",
+                "案件 {ref} 已达成和解。和解内容：{terms}。履行期限：{performance_due}。"
+                "履行完毕后，请消费者在平台确认。",
+            ),
+            "en": _t(
+                "Case {ref} settled",
+                "Case {ref} is settled; it must be performed by {performance_due}.",
+                "Case {ref} is settled. Terms: {terms}. To be performed by {performance_due}. "
+                "Once it is done, the consumer confirms it on the platform.",
+            ),
+        },
+    },
+    "transition.reach_agreement": {
+        "*": {
+            "zh-hans": _t(
+                "调解协议待确认：{ref}",
+                "案件 {ref} 已达成调解协议，请登录平台确认。",
+                "调解员已记录案件 {ref} 的调解协议。协议内容：{terms}。履行期限：{performance_due}。"
+                "请登录平台查看并确认。",
+            ),
+            "en": _t(
+                "Agreement ready to confirm: {ref}",
+                "An agreement was reached on case {ref}. Please confirm it on the platform.",
+                "The mediator recorded the agreement on case {ref}. Terms: {terms}. To be performed by "
+                "{performance_due}. Please read and confirm it on the platform.",
+            ),
+        },
+    },
+    "transition.terminate": {
+        "*": {
+            "zh-hans": _t(
+                "案件 {ref} 调解终止",
+                "案件 {ref} 调解终止，依据{ground_article}。详见平台。",
+                "案件 {ref} 的调解已终止。依据：{ground}。"
+                "您可以依照《中华人民共和国消费者权益保护法》第三十九条申请仲裁或者向人民法院起诉。",
+            ),
+            "en": _t(
+                "Mediation ended on case {ref}",
+                "Mediation on case {ref} ended without agreement ({ground_article}).",
+                "Mediation on case {ref} ended without agreement. Ground: {ground}. Under article 39 of "
+                "the Consumer Protection Law you may apply for arbitration or bring a lawsuit.",
+            ),
+        },
+    },
+    "transition.refer_to_arbitration": {
+        "*": {
+            "zh-hans": _t(
+                "案件 {ref} 已移交仲裁",
+                "案件 {ref} 已移交{arbitration_body}。",
+                "案件 {ref} 已移交{arbitration_body}，由其决定是否受理。",
+            ),
+            "en": _t(
+                "Case {ref} referred to arbitration",
+                "Case {ref} was referred to {arbitration_body}.",
+                "Case {ref} was referred to {arbitration_body}, which decides whether to accept it.",
+            ),
+        },
+    },
+    "transition.arbitration_accept": {
+        "*": {
+            "zh-hans": _t(
+                "仲裁委员会已受理案件 {ref}",
+                "{arbitration_body}已受理案件 {ref}。",
+                "{arbitration_body}已受理案件 {ref}，将依照仲裁规则进行审理。",
+            ),
+            "en": _t(
+                "Arbitration accepted: {ref}",
+                "{arbitration_body} accepted case {ref}.",
+                "{arbitration_body} accepted case {ref} and will hear it under its rules.",
+            ),
+        },
+    },
+    "transition.arbitration_decline": {
+        "*": {
+            "zh-hans": _t(
+                "仲裁委员会未受理案件 {ref}",
+                "{arbitration_body}未受理案件 {ref}。",
+                "{arbitration_body}未受理案件 {ref}。{reason_line}",
+            ),
+            "en": _t(
+                "Arbitration declined: {ref}",
+                "{arbitration_body} declined case {ref}.",
+                "{arbitration_body} declined case {ref}. {reason_line}",
+            ),
+        },
+    },
+    "transition.record_award": {
+        "*": {
+            "zh-hans": _t(
+                "案件 {ref} 已作出裁决",
+                "案件 {ref} 已作出仲裁裁决，应于{performance_due}前履行。",
+                "{arbitration_body}已就案件 {ref} 作出裁决。裁决内容：{terms}。履行期限：{performance_due}。",
+            ),
+            "en": _t(
+                "Award recorded: {ref}",
+                "An award was made on case {ref}; it must be performed by {performance_due}.",
+                "{arbitration_body} made its award on case {ref}. Terms: {terms}. To be performed by {performance_due}.",
+            ),
+        },
+    },
+    "transition.close": {
+        "*": {
+            "zh-hans": _t("案件 {ref} 已结案", "案件 {ref} 已结案。", "案件 {ref} 已结案。"),
+            "en": _t("Case {ref} closed", "Case {ref} is closed.", "Case {ref} is closed."),
+        },
+    },
+    "transition.confirm_performance": {
+        "*": {
+            "zh-hans": _t(
+                "消费者已确认履行：{ref}",
+                "消费者已确认案件 {ref} 履行完毕，案件结案。",
+                "消费者已确认案件 {ref} 的协议履行完毕，案件结案。",
+            ),
+            "en": _t(
+                "Performance confirmed: {ref}",
+                "The consumer confirmed case {ref} was performed; the case is closed.",
+                "The consumer confirmed that the agreement on case {ref} was performed. The case is closed.",
+            ),
+        },
+    },
+    "transition.report_breach": {
+        "*": {
+            "zh-hans": _t(
+                "消费者报告未履行：{ref}",
+                "消费者报告案件 {ref} 的协议未按期履行。",
+                "消费者报告案件 {ref} 的协议未按期履行。{reason_line}",
+            ),
+            "en": _t(
+                "Breach reported: {ref}",
+                "The consumer reported that case {ref} was not performed.",
+                "The consumer reported that the agreement on case {ref} was not performed. {reason_line}",
+            ),
+        },
+    },
+    "transition.withdraw": {
+        "*": {
+            "zh-hans": _t(
+                "投诉 {ref} 已撤回",
+                "消费者已撤回投诉 {ref}。",
+                "消费者已撤回投诉 {ref}，案件终结。",
+            ),
+            "en": _t(
+                "Complaint {ref} withdrawn",
+                "The consumer withdrew complaint {ref}.",
+                "The consumer withdrew complaint {ref}; the case is over.",
+            ),
+        },
+    },
+    # --- Clocks ----------------------------------------------------------------------
+    "deadline.reminder:performance": {
+        "consumer": {
+            "zh-hans": _t(
+                "提醒：案件 {ref} 履行期限将至",
+                "提醒：案件 {ref} 的履行期限为{due}。履行完毕后请在平台确认。",
+                "案件 {ref} 的协议应于{due}前履行。履行完毕后请在平台确认；未履行的，可以在平台报告。",
+            ),
+            "en": _t(
+                "Reminder: performance due on {ref}",
+                "Reminder: case {ref} is due to be performed by {due}. Confirm on the platform once done.",
+                "The agreement on case {ref} is due to be performed by {due}. Confirm on the platform once "
+                "it is done, or report it there if it is not.",
+            ),
+        },
+        "merchant": {
+            "zh-hans": _t(
+                "提醒：案件 {ref} 履行期限将至",
+                "提醒：案件 {ref} 的协议应于{due}前履行。",
+                "案件 {ref} 的协议应于{due}前履行，请按时履行。",
+            ),
+            "en": _t(
+                "Reminder: performance due on {ref}",
+                "Reminder: the agreement on case {ref} must be performed by {due}.",
+                "The agreement on case {ref} must be performed by {due}. Please perform it on time.",
+            ),
+        },
+    },
+    "deadline.reminder": {
+        "*": {
+            "zh-hans": _t(
+                "提醒：案件 {ref} 的{clock_name}期限将至",
+                "提醒：案件 {ref} 的{clock_name}期限为{due}。",
+                "案件 {ref} 的{clock_name}期限为{due}，请及时处理。",
+            ),
+            "en": _t(
+                "Reminder: {clock_name} due on {ref}",
+                "Reminder: {clock_name} on case {ref} is due by {due}.",
+                "{clock_name_cap} on case {ref} is due by {due}. Please act in time.",
+            ),
+        },
+    },
+    "deadline.overdue:performance": {
+        "consumer": {
+            "zh-hans": _t(
+                "案件 {ref} 履行期限已过",
+                "案件 {ref} 的履行期限（{due}）已过。如未履行，可在平台报告。",
+                "案件 {ref} 的履行期限（{due}）已过。如商家未履行，您可以在平台报告。",
+            ),
+            "en": _t(
+                "Performance overdue on {ref}",
+                "Case {ref} was due to be performed by {due}. If it was not, report it on the platform.",
+                "Case {ref} was due to be performed by {due}. If the merchant did not perform, you can report it on the platform.",
+            ),
+        },
+        "merchant": {
+            "zh-hans": _t(
+                "案件 {ref} 履行期限已过",
+                "案件 {ref} 的履行期限（{due}）已过，请尽快履行。",
+                "案件 {ref} 的协议履行期限（{due}）已过，请尽快履行。",
+            ),
+            "en": _t(
+                "Performance overdue on {ref}",
+                "The agreement on case {ref} was due by {due}. Please perform it now.",
+                "The agreement on case {ref} was due to be performed by {due}. Please perform it now.",
+            ),
+        },
+    },
+    "deadline.overdue": {
+        "*": {
+            "zh-hans": _t(
+                "逾期：案件 {ref} 的{clock_name}期限已过",
+                "逾期：案件 {ref} 的{clock_name}期限（{due}）已过。",
+                "案件 {ref} 的{clock_name}期限（{due}）已过，请尽快处理。",
+            ),
+            "en": _t(
+                "Overdue: {clock_name} on {ref}",
+                "Overdue: {clock_name} on case {ref} was due by {due}.",
+                "{clock_name_cap} on case {ref} was due by {due} and is overdue. Please act now.",
+            ),
+        },
+    },
+    # --- Sent by apps still to come (mediation, documents): the texts are ready. -----------
+    "mediation.session_scheduled": {
+        "*": {
+            "zh-hans": _t(
+                "调解安排：{ref}",
+                "案件 {ref} 的调解定于{when}进行。",
+                "案件 {ref} 的调解定于{when}在线进行。请按时登录平台参加。",
+            ),
+            "en": _t(
+                "Mediation scheduled: {ref}",
+                "Mediation on case {ref} is scheduled for {when}.",
+                "Mediation on case {ref} is scheduled online for {when}. Please log in on time.",
+            ),
+        },
+    },
+    "mediation.session_reminder": {
+        "*": {
+            "zh-hans": _t(
+                "提醒：案件 {ref} 调解即将开始",
+                "提醒：案件 {ref} 的调解将于{when}开始。",
+                "案件 {ref} 的在线调解将于{when}开始，请按时登录平台参加。",
+            ),
+            "en": _t(
+                "Reminder: mediation on {ref}",
+                "Reminder: mediation on case {ref} starts at {when}.",
+                "Mediation on case {ref} starts online at {when}. Please log in on time.",
+            ),
+        },
+    },
+    "document.ready": {
+        "*": {
+            "zh-hans": _t(
+                "文书已生成：{ref}",
+                "案件 {ref} 的{document}已生成，可在平台下载。",
+                "案件 {ref} 的{document}已生成，可在平台下载并核验。",
+            ),
+            "en": _t(
+                "Document ready: {ref}",
+                "The {document} for case {ref} is ready to download.",
+                "The {document} for case {ref} is ready. You can download and verify it on the platform.",
+            ),
+        },
+    },
+    # --- When nothing more specific exists. ----------------------------------------------
+    "*": {
+        "*": {
+            "zh-hans": _t(
+                "案件 {ref} 有新进展",
+                "案件 {ref} 有新进展，请登录平台查看。",
+                "案件 {ref} 有新进展，请登录平台查看。",
+            ),
+            "en": _t(
+                "News on case {ref}",
+                "There is news on case {ref}. Please check the platform.",
+                "There is news on case {ref}. Please check the platform.",
+            ),
+        },
+    },
+}
+# fmt: on
+
+# Lines added to the full text (email and inbox) in each language.
+LINK_LINE = {"zh-hans": "查看：{link}", "en": "See: {link}"}
+FOOTER = {
+    "zh-hans": "您收到此通知，是因为您是该案件的当事人或者承办人。通知方式可在 {preferences} 修改。",
+    "en": "You receive this notice as a party to or officer on this case. "
+    "Choose how you are notified at {preferences}.",
+}
+
+
+def language_of(code: str | None) -> str:
+    code = (code or "").lower()
+    if code in LANGUAGES:
+        return code
+    if code.startswith("zh"):
+        return "zh-hans"
+    if code.startswith("en"):
+        return "en"
+    return FALLBACK_LANGUAGE
+
+
+def template_for(kind: str, audience: str, language: str) -> Text:
+    """The most specific text: this kind and role, this kind for any role, then generic."""
+    language = language_of(language)
+    base_kind = kind.split(":", 1)[0]
+    for key in (kind, base_kind, "*"):
+        by_audience = TEXTS.get(key)
+        if not by_audience:
+            continue
+        for who in (audience, "*"):
+            if who in by_audience:
+                return by_audience[who][language]
+    raise KeyError(kind)  # unreachable: "*" / "*" exists
+
+
+def placeholders(text: Text) -> set[str]:
+    names: set[str] = set()
+    for part in (text.subject, text.sms, text.body):
+        names.update(name for _, name, _, _ in Formatter().parse(part) if name)
+    return names
+
+
+def render(*, kind: str, audience: str, language: str, values: Mapping[str, str]) -> Rendered:
+    """Fill a template. A value the event did not supply shows as a dash, never an error:
+    a notice with one blank is better than a case transition that fails on a notice.
+    ``values`` may compute what it lacks (a dict with ``__missing__``)."""
+    language = language_of(language)
+    text = template_for(kind, audience, language)
+    filled = values if hasattr(values, "__missing__") else _Defaulting(values)
+    return Rendered(
+        subject=text.subject.format_map(filled)[:200],
+        sms=SMS_PREFIX[language] + text.sms.format_map(filled),
+        body=text.body.format_map(filled),
+    )
+
+
+class _Defaulting(dict):
+    def __missing__(self, key: str) -> str:
+        return "—"
