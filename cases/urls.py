@@ -7,8 +7,8 @@ app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("review/", views.review_queue, name="review_queue"),
+    path("merchants/search/", views.merchant_search, name="merchant_search"),
     path("new/", views.complaint_start, name="new"),
-    path("new/merchants/", views.merchant_search, name="merchant_search"),
     path(
         "new/<int:draft_id>/merchant/choose/",
         views.complaint_choose_merchant,
@@ -19,6 +19,7 @@ urlpatterns = [
         views.complaint_remove_file,
         name="remove_file",
     ),
+    path("new/<int:draft_id>/<str:step>/save/", views.complaint_autosave, name="autosave"),
     path("new/<int:draft_id>/<str:step>/", views.complaint_wizard, name="wizard"),
     path("<str:ref>/", views.case_detail, name="detail"),
     path("<str:ref>/offers/", views.offer_make, name="offer_make"),

@@ -1,22 +1,30 @@
-"""Case pages: the complaint wizard, case lists, the review queue and the case page.
+"""Case pages: the complaint wizard, the case lists, the review queue and the case page.
 
-Thin edges: every page gets its case through access_case and changes it through one
-service; a refused action is shown to the user, never a server error.
+Thin edges: a page gets its case through ``access_case`` and changes it through one
+service. What a service refuses is shown to the user — next to the field it concerns, or
+as a message on the case page — never as a server error. Someone who is not on the case
+gets 403, an unknown reference 404. Every form is a plain POST that ends in a redirect
+when it succeeds; htmx and static/js/cases.js only make some of them smoother.
 """
 
 import datetime as dt
 import functools
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Merchant, Role
 from cases import selectors
@@ -27,133 +35,165 @@ from cases.forms import (
     MerchantStepForm,
     MessageForm,
     OfferForm,
+    OfferRejectForm,
     RequestStepForm,
+    transition_form,
 )
-from cases.models import ComplaintDraft, Deadline, Evidence, Offer, case_roles
+from cases.models import (
+    Case,
+    CaseRole,
+    ComplaintDraft,
+    Deadline,
+    Evidence,
+    Offer,
+    State,
+    case_roles,
+)
 from cases.selectors import Action, access_case
 from cases.services import evidence as evidence_services
 from cases.services import negotiation
 from cases.services.intake import ComplaintData, case_submit
-from cases.services.transitions import SPECS, case_transition, field_choices, transitions_available
-from odr.errors import DomainError, NotAllowed, NotFound
+from cases.services.transitions import SPECS, case_transition, transitions_available
+from odr.errors import Conflict, DomainError, NotAllowed, NotFound
 
-STEPS = ["merchant", "facts", "request", "evidence", "review"]
+PAGE_SIZE = 25
+OFFER_DAYS_DEFAULT = 7
+
+STEPS = ("merchant", "facts", "request", "evidence", "review")
 STEP_LABELS = {
-    "merchant": _("Merchant"),
-    "facts": _("What happened"),
-    "request": _("What you ask for"),
-    "evidence": _("Evidence"),
-    "review": _("Review and submit"),
+    "merchant": gettext_lazy("Merchant"),
+    "facts": gettext_lazy("What happened"),
+    "request": gettext_lazy("What you ask for"),
+    "evidence": gettext_lazy("Evidence"),
+    "review": gettext_lazy("Review and submit"),
 }
-STEP_FORMS = {"merchant": MerchantStepForm, "facts": FactsStepForm, "request": RequestStepForm}
+STEP_FORMS: dict[str, type[forms.Form]] = {
+    "merchant": MerchantStepForm,
+    "facts": FactsStepForm,
+    "request": RequestStepForm,
+}
+# Which step edits each field of a complaint: a refusal at submission links there.
+FIELD_STEPS = {
+    name: step for step, form_class in STEP_FORMS.items() for name in form_class.base_fields
+}
 
 
-def _case_or_error(request: HttpRequest, ref: str, action: str):
-    try:
-        return access_case(user=request.user, ref=ref, action=action)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from exc
+# --- Refusals ----------------------------------------------------------------------------
 
 
-def case_action(view):
-    """A POST on a case: refusals become a message on the case page, never an error page."""
+def _refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """The 403 or 404 page, in the site's frame, with the service's reason."""
+    return render(
+        request,
+        "cases/refused.html",
+        {"message": exc.message, "status": exc.status},
+        status=exc.status,
+    )
 
+
+def _refusals_as_pages(view):
     @functools.wraps(view)
-    @login_required
-    @require_POST
-    def wrapper(request: HttpRequest, ref: str, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
-            view(request, ref, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except NotAllowed as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            for field, errors in exc.fields.items():
-                for error in errors:
-                    if error != exc.message:
-                        messages.error(request, f"{field}: {error}")
-        return redirect("cases:detail", ref=ref)
+            return view(request, *args, **kwargs)
+        except (NotFound, NotAllowed) as exc:
+            return _refused(request, exc)
 
     return wrapper
 
 
-def _is_consumer(user) -> bool:
-    return user.roles.filter(kind=Role.Kind.CONSUMER).exists()
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _check_consumer(user) -> None:
+    if Role.Kind.CONSUMER not in user.role_kinds():
+        raise NotAllowed(_("Only consumers file complaints."), code="not_a_consumer")
 
 
 # --- Lists -------------------------------------------------------------------------------
 
 
+def _with_running_deadlines(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Each case with ``running_deadlines`` (nearest first): the lists show the next one."""
+    running = Deadline.objects.filter(status=Deadline.Status.RUNNING).order_by("due_at", "id")
+    return cases.prefetch_related(
+        Prefetch("deadlines", queryset=running, to_attr="running_deadlines")
+    )
+
+
+def case_rows(*, user) -> QuerySet[Case]:
+    """The cases a user sees on the list page and their home page.
+
+    Merchant staff work an inbox: the case whose answer is due first comes first.
+    """
+    cases = selectors.cases_visible_to(user=user)
+    if Role.Kind.MERCHANT_STAFF in user.role_kinds():
+        answer_due = Deadline.objects.filter(
+            case=OuterRef("pk"), clock="negotiation_answer", status=Deadline.Status.RUNNING
+        ).values("due_at")[:1]
+        cases = cases.annotate(answer_due=Subquery(answer_due)).order_by(
+            F("answer_due").asc(nulls_last=True), "-submitted_at", "-id"
+        )
+    else:
+        cases = cases.order_by("-submitted_at", "-id")
+    return _with_running_deadlines(cases)
+
+
+def review_rows(*, user) -> QuerySet[Case]:
+    """The regulator's queue, oldest first, with the acceptance deadline of each."""
+    return _with_running_deadlines(selectors.review_queue(user=user))
+
+
 @login_required
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
-    cases = selectors.cases_visible_to(user=request.user).prefetch_related("deadlines")
+    cases = case_rows(user=request.user)
     state = request.GET.get("state", "")
-    if state:
+    if state in State.values:
         cases = cases.filter(state=state)
-    rows = []
-    for case in cases.order_by("-submitted_at")[:200]:
-        running = [d for d in case.deadlines.all() if d.status == Deadline.Status.RUNNING]
-        rows.append((case, min(running, key=lambda d: d.due_at) if running else None))
-    # Merchant staff work their inbox by the nearest deadline first.
-    if request.user.roles.filter(kind=Role.Kind.MERCHANT_STAFF).exists():
-        far = dt.datetime.max.replace(tzinfo=dt.UTC)
-        rows.sort(key=lambda row: row[1].due_at if row[1] else far)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    kinds = request.user.role_kinds()
     return render(
-        request, "cases/list.html", {"rows": rows, "can_file": _is_consumer(request.user)}
+        request,
+        "cases/list.html",
+        {
+            "page": page,
+            "cases": page.object_list,
+            "inbox": Role.Kind.MERCHANT_STAFF in kinds,
+            "can_file": Role.Kind.CONSUMER in kinds,
+            "only_consumer": kinds == {Role.Kind.CONSUMER},
+            "state": state,
+        },
     )
 
 
 @login_required
 @require_GET
+@_refusals_as_pages
 def review_queue(request: HttpRequest) -> HttpResponse:
-    if not request.user.roles.filter(kind=Role.Kind.REGULATOR).exists():
-        raise PermissionDenied(_("The review queue is for regulators."))
-    rows = []
-    for case in selectors.review_queue(user=request.user).prefetch_related("deadlines"):
-        deadline = next(
-            (
-                d
-                for d in case.deadlines.all()
-                if d.clock == "acceptance_decision" and d.status == "running"
-            ),
-            None,
-        )
-        rows.append((case, deadline))
-    return render(request, "cases/review_queue.html", {"rows": rows})
+    if Role.Kind.REGULATOR not in request.user.role_kinds():
+        raise NotAllowed(_("The review queue is for regulators."))
+    page = Paginator(review_rows(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "cases/review_queue.html", {"page": page, "cases": page.object_list})
 
 
 # --- The complaint wizard ----------------------------------------------------------------
 
 
-def _consumer_only(request: HttpRequest) -> None:
-    if not _is_consumer(request.user):
-        raise PermissionDenied(_("Only consumers file complaints."))
+def _own_draft(request: HttpRequest, draft_id: int) -> ComplaintDraft:
+    draft = ComplaintDraft.objects.filter(pk=draft_id, consumer=request.user).first()
+    if draft is None:
+        raise NotFound(_("Not found."))
+    return draft
 
 
-def _draft(request: HttpRequest, draft_id: int) -> ComplaintDraft:
-    return get_object_or_404(ComplaintDraft, pk=draft_id, consumer=request.user)
-
-
-@login_required
-def complaint_start(request: HttpRequest) -> HttpResponse:
-    _consumer_only(request)
-    draft = ComplaintDraft.objects.filter(consumer=request.user).order_by("-updated_at").first()
-    if draft is None or request.GET.get("new"):
-        user = request.user
-        draft = ComplaintDraft.objects.create(
-            consumer=user,
-            data={
-                "complainant_name": user.display_name,
-                "complainant_phone": user.phone or "",
-                "agrees_to_delegated_mediation": True,
-            },
-        )
-    return redirect("cases:wizard", draft_id=draft.pk, step="merchant")
+def _initial_data(user) -> dict:
+    return {
+        "complainant_name": user.display_name,
+        "complainant_phone": user.phone or "",
+        "agrees_to_delegated_mediation": True,
+    }
 
 
 def _to_json(value):
@@ -162,154 +202,218 @@ def _to_json(value):
     return value
 
 
+def _draft_update(draft: ComplaintDraft, values: dict) -> None:
+    """Merge values into the draft under its row lock: a save from another tab (or the
+    autosave of a page being left) never undoes keys it did not send."""
+    with transaction.atomic():
+        locked = ComplaintDraft.objects.select_for_update().get(pk=draft.pk)
+        locked.data = {**locked.data, **{k: _to_json(v) for k, v in values.items()}}
+        locked.save(update_fields=["data", "updated_at"])
+    draft.data = locked.data
+
+
+def _wizard_redirect(draft: ComplaintDraft, step: str, query: str = "") -> HttpResponse:
+    url = reverse("cases:wizard", kwargs={"draft_id": draft.pk, "step": step})
+    return redirect(f"{url}{query}")
+
+
 @login_required
+@require_GET
+@_refusals_as_pages
+def complaint_start(request: HttpRequest) -> HttpResponse:
+    """Continue the latest draft, or start one (``?new=1`` starts another)."""
+    user = request.user
+    _check_consumer(user)
+    draft = ComplaintDraft.objects.filter(consumer=user).order_by("-updated_at", "-id").first()
+    untouched = (
+        draft is not None and draft.data == _initial_data(user) and not draft.evidence.exists()
+    )
+    if draft is None or (request.GET.get("new") and not untouched):
+        draft = ComplaintDraft.objects.create(consumer=user, data=_initial_data(user))
+    return _wizard_redirect(draft, "merchant")
+
+
+def _chosen_merchant(data: dict) -> Merchant | None:
+    pk = data.get("merchant")
+    return Merchant.objects.filter(pk=pk).first() if isinstance(pk, int) else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_refusals_as_pages
 def complaint_wizard(request: HttpRequest, draft_id: int, step: str) -> HttpResponse:
-    _consumer_only(request)
+    _check_consumer(request.user)
     if step not in STEPS:
-        raise Http404
-    draft = _draft(request, draft_id)
+        raise NotFound(_("Not found."))
+    draft = _own_draft(request, draft_id)
+    index = STEPS.index(step)
     context = {
         "draft": draft,
         "step": step,
+        "step_label": STEP_LABELS[step],
         "steps": [(s, STEP_LABELS[s]) for s in STEPS],
-        "step_index": STEPS.index(step),
+        "step_index": index,
+        "step_number": index + 1,
+        "step_count": len(STEPS),
+        "previous_step": STEPS[index - 1] if index else "",
     }
     if step in STEP_FORMS:
-        form_class = STEP_FORMS[step]
-        if request.method == "POST":
-            form = form_class(request.POST)
-            if form.is_valid():
-                data = dict(draft.data)
-                data.update({k: _to_json(v) for k, v in form.cleaned_data.items()})
-                if step == "merchant" and form.cleaned_data.get("merchant"):
-                    data["merchant_name"] = ""
-                draft.data = data
-                draft.save(update_fields=["data", "updated_at"])
-                return redirect(
-                    "cases:wizard", draft_id=draft.pk, step=STEPS[STEPS.index(step) + 1]
-                )
-        else:
-            form = form_class(initial=draft.data)
-        context["form"] = form
-        if step == "merchant":
-            q = request.GET.get("q", "")[:200]
-            context["q"] = q
-            context["results"] = selectors.merchant_search(q=q) if q else []
-            chosen = draft.data.get("merchant")
-            context["chosen"] = Merchant.objects.filter(pk=chosen).first() if chosen else None
-        status = 400 if request.method == "POST" else 200
-        return render(request, "cases/wizard.html", context, status=status)
+        return _form_step(request, draft, step, context)
     if step == "evidence":
-        form = EvidenceForm()
-        status = 200
-        if request.method == "POST":
-            form = EvidenceForm(request.POST, request.FILES)
-            if form.is_valid():
-                try:
-                    evidence_services.evidence_add(
-                        uploaded_by=request.user,
-                        upload=form.cleaned_data["file"],
-                        draft=draft,
-                        description=form.cleaned_data["description"],
-                    )
-                except DomainError as exc:
-                    form.add_error("file", exc.message)
-                    status = exc.status
-                else:
-                    messages.success(request, _("File added."))
-                    return redirect("cases:wizard", draft_id=draft.pk, step="evidence")
-            else:
-                status = 400
-        context["form"] = form
-        context["files"] = Evidence.objects.filter(draft=draft)
-        return render(request, "cases/wizard.html", context, status=status)
-    # Review and submit.
-    context["summary"] = _summary(draft)
+        return _evidence_step(request, draft, context)
+    return _review_step(request, draft, context)
+
+
+def _form_step(request: HttpRequest, draft: ComplaintDraft, step: str, context: dict):
+    form_class = STEP_FORMS[step]
+    status = 200
     if request.method == "POST":
-        try:
-            case = case_submit(
-                consumer=request.user, data=_complaint_data(request, draft), draft=draft
-            )
-        except DomainError as exc:
-            context["error"] = exc.message
-            context["field_errors"] = exc.fields
-            return render(request, "cases/wizard.html", context, status=exc.status)
-        messages.success(
-            request, _("Your complaint was filed as %(ref)s.") % {"ref": case.reference}
+        form = form_class(request.POST)
+        if form.is_valid():
+            _draft_update(draft, form.cleaned_data)
+            return _wizard_redirect(draft, STEPS[STEPS.index(step) + 1])
+        status = 400
+    else:
+        form = form_class(initial=draft.data)
+    context["form"] = form
+    if step == "merchant":
+        q = request.GET.get("q", "").strip()[:200]
+        chosen = _chosen_merchant(draft.data)
+        context.update(
+            q=q,
+            results=_merchants(q),
+            searched=bool(q),
+            chosen=chosen,
+            named_open=not chosen and (form.is_bound or bool(draft.data.get("merchant_name"))),
         )
-        return redirect("cases:detail", ref=case.reference)
-    return render(request, "cases/wizard.html", context)
+    return render(request, "cases/wizard.html", context, status=status)
 
 
-@login_required
-@require_POST
-def complaint_choose_merchant(request: HttpRequest, draft_id: int) -> HttpResponse:
-    _consumer_only(request)
-    draft = _draft(request, draft_id)
-    merchant = Merchant.objects.filter(pk=request.POST.get("merchant") or 0).first()
-    data = dict(draft.data)
-    data["merchant"] = merchant.pk if merchant else None
-    draft.data = data
-    draft.save(update_fields=["data", "updated_at"])
-    return redirect("cases:wizard", draft_id=draft.pk, step="merchant")
+def _evidence_step(request: HttpRequest, draft: ComplaintDraft, context: dict):
+    form = EvidenceForm(auto_id="evidence_%s")
+    status = 200
+    if request.method == "POST":
+        form = EvidenceForm(request.POST, request.FILES, auto_id="evidence_%s")
+        if form.is_valid():
+            try:
+                evidence_services.evidence_add(
+                    uploaded_by=request.user,
+                    upload=form.cleaned_data["file"],
+                    draft=draft,
+                    description=form.cleaned_data["description"],
+                )
+            except DomainError as exc:
+                # The draft and the files already added are untouched.
+                form.add_error("file", exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("File added."))
+                return _wizard_redirect(draft, "evidence")
+        else:
+            status = 400
+    context["form"] = form
+    context["files"] = list(Evidence.objects.filter(draft=draft))
+    return render(request, "cases/wizard.html", context, status=status)
 
 
-@login_required
-@require_POST
-def complaint_remove_file(request: HttpRequest, draft_id: int, evidence_id: int) -> HttpResponse:
-    _consumer_only(request)
-    draft = _draft(request, draft_id)
-    evidence = get_object_or_404(Evidence, pk=evidence_id, draft=draft)
-    evidence_services.evidence_remove_from_draft(evidence=evidence, actor=request.user)
-    return redirect("cases:wizard", draft_id=draft.pk, step="evidence")
+def _review_step(request: HttpRequest, draft: ComplaintDraft, context: dict):
+    context["sections"] = _summary(draft)
+    context["files"] = list(Evidence.objects.filter(draft=draft))
+    if request.method != "POST":
+        return render(request, "cases/wizard.html", context)
+    try:
+        case = case_submit(consumer=request.user, data=_complaint_data(request, draft), draft=draft)
+    except DomainError as exc:
+        # Nothing is lost: the draft and its files stay as they were.
+        context["error"] = exc.message
+        context["field_errors"] = [
+            {
+                "label": _field_label(name),
+                "step": FIELD_STEPS.get(name, "merchant" if name == "merchant" else ""),
+                "messages": [str(m) for m in errors],
+            }
+            for name, errors in exc.fields.items()
+        ]
+        return render(request, "cases/wizard.html", context, status=exc.status)
+    messages.success(request, _("Your complaint was filed as %(ref)s.") % {"ref": case.reference})
+    return redirect("cases:detail", ref=case.reference)
 
 
-def _summary(draft: ComplaintDraft) -> list[tuple[str, str]]:
+def _field_label(name: str) -> str:
+    if name == "merchant":
+        return str(STEP_LABELS["merchant"])
+    for form_class in STEP_FORMS.values():
+        if name in form_class.base_fields:
+            return str(form_class.base_fields[name].label)
+    return name
+
+
+def _display(field: forms.Field, value) -> str:
+    if isinstance(field, forms.BooleanField):
+        yes, no, _maybe = _("yes,no,maybe").split(",")
+        return yes if value else no
+    if isinstance(field, forms.ChoiceField):
+        return str(dict(field.choices).get(value, "")) if value else ""
+    return "" if value is None else str(value)
+
+
+def _summary(draft: ComplaintDraft) -> list[dict]:
+    """The draft as the consumer will file it, by step, each with a link to change it."""
     data = draft.data
-    merchant = Merchant.objects.filter(pk=data.get("merchant") or 0).first()
-    labels = [
-        (_("Merchant"), merchant.name if merchant else data.get("merchant_name", "")),
-        (
-            _("Category"),
-            dict(FactsStepForm.base_fields["category"].choices).get(data.get("category"), ""),
-        ),
-        (_("Purchase date"), data.get("purchase_date") or ""),
-        (_("Amount paid (CNY)"), data.get("amount") or ""),
-        (_("Order number"), data.get("order_number", "")),
-        (_("What happened"), data.get("facts", "")),
-        (_("What you ask the merchant to do"), data.get("request", "")),
-        (_("Your name"), data.get("complainant_name", "")),
-        (_("Your phone"), data.get("complainant_phone", "")),
-        (_("Your address"), data.get("complainant_address", "")),
-    ]
-    return [(str(k), str(v)) for k, v in labels]
+    chosen = _chosen_merchant(data)
+    sections = []
+    for step, form_class in STEP_FORMS.items():
+        rows = []
+        for name, field in form_class.base_fields.items():
+            if name == "merchant":
+                if chosen:
+                    rows.append((STEP_LABELS["merchant"], f"{chosen.name} ({chosen.uscc})"))
+                continue
+            if step == "merchant" and chosen:
+                continue
+            rows.append((field.label, _display(field, data.get(name))))
+        sections.append({"step": step, "title": STEP_LABELS[step], "rows": rows})
+    return sections
+
+
+def _day(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _amount(value) -> Decimal | None:
+    try:
+        return Decimal(value) if value not in (None, "") else None
+    except (InvalidOperation, TypeError, ValueError):
+        return None
 
 
 def _complaint_data(request: HttpRequest, draft: ComplaintDraft) -> ComplaintData:
     data = draft.data
 
-    def day(key: str):
+    def text(key: str) -> str:
         value = data.get(key)
-        return dt.date.fromisoformat(value) if value else None
+        return value if isinstance(value, str) else ""
 
-    amount = data.get("amount")
     return ComplaintData(
-        complainant_name=data.get("complainant_name", ""),
-        complainant_phone=data.get("complainant_phone", ""),
-        complainant_address=data.get("complainant_address", ""),
-        facts=data.get("facts", ""),
-        request=data.get("request", ""),
-        category=data.get("category", ""),
-        knew_of_harm_on=day("knew_of_harm_on"),
-        merchant=Merchant.objects.filter(pk=data.get("merchant") or 0).first(),
-        merchant_name=data.get("merchant_name", ""),
-        merchant_address=data.get("merchant_address", ""),
-        merchant_store_url=data.get("merchant_store_url", ""),
-        merchant_division_code=data.get("merchant_division_code", ""),
-        purchase_date=day("purchase_date"),
-        amount=Decimal(amount) if amount else None,
-        order_number=data.get("order_number", ""),
-        platform=data.get("platform", ""),
+        complainant_name=text("complainant_name"),
+        complainant_phone=text("complainant_phone"),
+        complainant_address=text("complainant_address"),
+        facts=text("facts"),
+        request=text("request"),
+        category=text("category"),
+        knew_of_harm_on=_day(data.get("knew_of_harm_on")),
+        merchant=_chosen_merchant(data),
+        merchant_name=text("merchant_name"),
+        merchant_address=text("merchant_address"),
+        merchant_store_url=text("merchant_store_url"),
+        merchant_division_code=text("merchant_division_code"),
+        purchase_date=_day(data.get("purchase_date")),
+        amount=_amount(data.get("amount")),
+        order_number=text("order_number"),
+        platform=text("platform"),
         agrees_to_publication=bool(data.get("agrees_to_publication")),
         agrees_to_delegated_mediation=bool(data.get("agrees_to_delegated_mediation")),
         language=request.LANGUAGE_CODE,
@@ -317,145 +421,377 @@ def _complaint_data(request: HttpRequest, draft: ComplaintDraft) -> ComplaintDat
 
 
 @login_required
+@require_POST
+@_refusals_as_pages
+def complaint_autosave(request: HttpRequest, draft_id: int, step: str) -> HttpResponse:
+    """Keep what has been typed on a step left without "Next" (sent by static/js/cases.js).
+
+    Values that do not parse are skipped, not refused: the step's own POST says what is
+    wrong. The chosen merchant changes only through its own button.
+    """
+    _check_consumer(request.user)
+    if step not in STEP_FORMS:
+        raise NotFound(_("Not found."))
+    draft = _own_draft(request, draft_id)
+    form = STEP_FORMS[step](request.POST)
+    values = {}
+    for name, field in form.fields.items():
+        if name == "merchant":
+            continue
+        raw = field.widget.value_from_datadict(request.POST, request.FILES, name)
+        try:
+            values[name] = field.clean(raw)
+        except ValidationError:
+            if raw in field.empty_values:
+                values[name] = field.to_python(raw)
+    _draft_update(draft, values)
+    return HttpResponse(status=204)
+
+
+@login_required
+@require_POST
+@_refusals_as_pages
+def complaint_choose_merchant(request: HttpRequest, draft_id: int) -> HttpResponse:
+    _check_consumer(request.user)
+    draft = _own_draft(request, draft_id)
+    raw = request.POST.get("merchant", "")
+    merchant = Merchant.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    _draft_update(draft, {"merchant": merchant.pk if merchant else None})
+    return _wizard_redirect(draft, "merchant")
+
+
+@login_required
+@require_POST
+@_refusals_as_pages
+def complaint_remove_file(request: HttpRequest, draft_id: int, evidence_id: int) -> HttpResponse:
+    _check_consumer(request.user)
+    draft = _own_draft(request, draft_id)
+    evidence = Evidence.objects.filter(pk=evidence_id, draft=draft, case__isnull=True).first()
+    if evidence is None:
+        raise NotFound(_("There is no such file on this case."))
+    evidence_services.evidence_remove_from_draft(evidence=evidence, actor=request.user)
+    return _wizard_redirect(draft, "evidence")
+
+
+def _merchants(q: str) -> list[Merchant]:
+    if not q:
+        return []
+    today = timezone.localdate()
+    results = list(selectors.merchant_search(q=q))
+    for merchant in results:
+        merchant.enrolled = merchant.odr_enrolled_on(today)
+    return results
+
+
+@login_required
 @require_GET
 def merchant_search(request: HttpRequest) -> HttpResponse:
-    """The search box of the wizard (an htmx fragment; a plain page without JavaScript)."""
-    q = request.GET.get("q", "")[:200]
+    """The wizard's search box: a fragment for htmx, a page of its own otherwise."""
+    q = request.GET.get("q", "").strip()[:200]
     draft_id = request.GET.get("draft", "")
-    results = selectors.merchant_search(q=q) if q else []
-    return render(
-        request, "cases/merchant_results.html", {"results": results, "q": q, "draft_id": draft_id}
+    draft = (
+        ComplaintDraft.objects.filter(pk=int(draft_id), consumer=request.user).first()
+        if draft_id.isdigit()
+        else None
     )
+    context = {
+        "q": q,
+        "results": _merchants(q),
+        "searched": bool(q),
+        "draft": draft,
+    }
+    template = "cases/_merchant_results.html" if _is_htmx(request) else "cases/merchant_search.html"
+    return render(request, template, context)
 
 
 # --- The case page -----------------------------------------------------------------------
 
 
-@login_required
-@require_GET
-def case_detail(request: HttpRequest, ref: str) -> HttpResponse:
-    case = _case_or_error(request, ref, Action.VIEW)
-    roles = case_roles(case, request.user)
-    specs = transitions_available(case=case, actor=request.user)
-    actions = [(spec, [(f, field_choices(case, f)) for f in spec.fields]) for spec in specs]
-    offers = list(selectors.case_offers(case=case))
-    side = "consumer" if "consumer" in roles else ("merchant" if "merchant" in roles else "")
-    context = {
+def _side(roles: set[str]) -> str:
+    if CaseRole.CONSUMER in roles:
+        return Offer.Side.CONSUMER
+    if CaseRole.MERCHANT in roles:
+        return Offer.Side.MERCHANT
+    return ""
+
+
+def _offer_initial(counter: Offer | None = None) -> dict:
+    initial = {
+        "valid_until": timezone.localdate() + dt.timedelta(days=OFFER_DAYS_DEFAULT),
+        "performance_days": 7,
+    }
+    if counter is not None:
+        initial.update(counter_to=counter.pk, kind=counter.kind)
+    return initial
+
+
+def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None) -> dict:
+    """Everything the case page shows; ``bound`` holds forms to show again with errors."""
+    bound = bound or {}
+    user = request.user
+    roles = case_roles(case, user)
+    side = _side(roles)
+    negotiating = case.state == State.NEGOTIATION and bool(side)
+    today = timezone.localdate()
+    offer_rows = []
+    for offer in selectors.case_offers(case=case):
+        lapsed = offer.status == Offer.Status.OPEN and offer.valid_until < today
+        row = {
+            "offer": offer,
+            "lapsed": lapsed,
+            "mine": offer.side == side,
+            "decidable": negotiating
+            and offer.status == Offer.Status.OPEN
+            and offer.side != side
+            and not lapsed,
+        }
+        if row["decidable"]:
+            key = offer.pk
+            row["reject_form"] = bound.get(f"reject-{key}") or OfferRejectForm(
+                auto_id=f"reject-{key}-%s"
+            )
+            row["counter_form"] = bound.get(f"counter-{key}") or OfferForm(
+                initial=_offer_initial(offer), auto_id=f"counter-{key}-%s"
+            )
+            row["reject_open"] = f"reject-{key}" in bound
+            row["counter_open"] = f"counter-{key}" in bound
+        offer_rows.append(row)
+    actions = [
+        {
+            "spec": spec,
+            "form": bound.get(f"transition-{spec.name}") or transition_form(case, spec),
+            "open": f"transition-{spec.name}" in bound,
+        }
+        for spec in transitions_available(case=case, actor=user)
+    ]
+    deadlines = list(selectors.case_deadlines(case=case))
+    return {
         "case": case,
         "roles": roles,
         "side": side,
-        "negotiating": case.state == "negotiation" and side,
-        "deadlines": [
+        "negotiating": negotiating,
+        "running_deadlines": [
             (d, selectors.deadline_citation(deadline=d))
-            for d in selectors.case_deadlines(case=case)
+            for d in deadlines
+            if d.status == Deadline.Status.RUNNING
         ],
-        "events": selectors.case_timeline(case=case, user=request.user),
-        "offers": offers,
-        "open_offers_for_me": [
-            o for o in offers if o.status == Offer.Status.OPEN and o.side != side
+        "ended_deadlines": [
+            (d, selectors.deadline_citation(deadline=d))
+            for d in deadlines
+            if d.status != Deadline.Status.RUNNING
         ],
-        "messages_list": selectors.case_messages(case=case, room="negotiation"),
-        "evidence": case.evidence.all(),
-        "actions": actions,
-        # Distinct ids: several forms share field names on this page.
-        "offer_form": OfferForm(
-            initial={"valid_until": timezone.localdate() + dt.timedelta(days=7)}, auto_id="offer_%s"
+        "events": list(selectors.case_timeline(case=case, user=user)),
+        "offer_rows": offer_rows,
+        "offer_form": bound.get("offer") or OfferForm(initial=_offer_initial(), auto_id="offer_%s"),
+        # Open for a merchant who has not answered yet; behind one tap for everyone else.
+        "offer_form_open": "offer" in bound
+        or (
+            side == Offer.Side.MERCHANT
+            and not any(r["decidable"] for r in offer_rows)
+            and not any(r["mine"] and r["offer"].status == Offer.Status.OPEN for r in offer_rows)
         ),
-        "message_form": MessageForm(auto_id="message_%s"),
-        "evidence_form": EvidenceForm(auto_id="evidence_%s"),
-        "can_upload": bool(roles & {"consumer", "merchant", "mediator"}),
+        "can_message": bool(side) and case.state in (State.SUBMITTED, State.NEGOTIATION),
+        "messages_list": list(
+            selectors.case_messages(case=case, room=negotiation.NEGOTIATION_ROOM)
+        ),
+        "message_form": bound.get("message")
+        or MessageForm(initial={"client_id": MessageForm.new_client_id()}, auto_id="message_%s"),
+        "evidence": list(case.evidence.select_related("uploaded_by")),
+        "can_upload": bool(roles & selectors.ACTION_ROLES[Action.UPLOAD]) and not case.is_terminal,
+        "evidence_form": bound.get("evidence") or EvidenceForm(auto_id="evidence_%s"),
+        "actions": actions,
     }
-    return render(request, "cases/detail.html", context)
 
 
 @login_required
 @require_GET
+@_refusals_as_pages
+def case_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    case = access_case(user=request.user, ref=ref, action=Action.VIEW)
+    return render(request, "cases/detail.html", _detail_context(request, case))
+
+
+@login_required
+@require_GET
+@_refusals_as_pages
 def evidence_download(request: HttpRequest, ref: str, evidence_id: int) -> HttpResponse:
-    case = _case_or_error(request, ref, Action.VIEW)
-    try:
-        return evidence_file_response(case, evidence_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    case = access_case(user=request.user, ref=ref, action=Action.VIEW)
+    return evidence_file_response(case, evidence_id)
 
 
-@case_action
-def offer_make(request: HttpRequest, ref: str) -> None:
-    case = access_case(user=request.user, ref=ref, action=Action.NEGOTIATE)
-    form = OfferForm(request.POST)
-    if not form.is_valid():
-        first = next(iter(form.errors.values()))[0]
-        raise DomainError(first, fields={k: list(v) for k, v in form.errors.items()})
-    values = dict(form.cleaned_data)
-    counter_id = values.pop("counter_to")
-    counter = case.offers.filter(pk=counter_id).first() if counter_id else None
-    negotiation.offer_make(case=case, actor=request.user, counter_to=counter, **values)
-    messages.success(request, _("Your offer was sent."))
+class _ShowAgain(Exception):
+    """A form to show again with its errors: the case page re-rendered, not redirected."""
+
+    def __init__(self, case: Case, key: str, form: forms.Form, status: int = 400):
+        super().__init__(key)
+        self.case, self.key, self.form, self.status = case, key, form, status
 
 
-def _offer(case, offer_id: int) -> Offer:
+def _put_on_form(form: forms.Form, exc: DomainError, *, default_field: str | None = None):
+    """A service's refusal on the form: each message next to its field, or above the form."""
+    placed = False
+    for name, errors in exc.fields.items():
+        target = name if name in form.fields else None
+        for error in errors:
+            form.add_error(target, str(error))
+            placed = True
+    if not placed or exc.message not in [str(e) for errs in exc.fields.values() for e in errs]:
+        form.add_error(default_field if default_field in form.fields else None, exc.message)
+
+
+def case_post(anchor: str):
+    """A POST on the case page: 404 or 403 for those not on the case, else redirect back.
+
+    The handler returns the success message. A refused form comes back with its errors
+    (``_ShowAgain``); any other refusal of the service is a message on the case page.
+    """
+
+    def decorate(handler):
+        @functools.wraps(handler)
+        @login_required
+        @require_POST
+        def view(request: HttpRequest, ref: str, *args, **kwargs) -> HttpResponse:
+            try:
+                success = handler(request, ref, *args, **kwargs)
+            except _ShowAgain as again:
+                context = _detail_context(request, again.case, {again.key: again.form})
+                # htmx swaps only successful answers; it shows the errors all the same.
+                status = 200 if _is_htmx(request) else again.status
+                if not _is_htmx(request):
+                    messages.error(request, _("Please correct what is marked below."))
+                return render(request, "cases/detail.html", context, status=status)
+            except NotFound as exc:
+                return _refused(request, exc)
+            except NotAllowed as exc:
+                if exc.code == "not_your_case":
+                    return _refused(request, exc)
+                messages.error(request, exc.message)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                if success:
+                    messages.success(request, success)
+            return redirect(f"{reverse('cases:detail', kwargs={'ref': ref})}#{anchor}")
+
+        return view
+
+    return decorate
+
+
+def _offer_of(case: Case, offer_id: int) -> Offer:
     offer = case.offers.filter(pk=offer_id).first()
     if offer is None:
         raise NotFound(_("There is no such offer on this case."))
     return offer
 
 
-@case_action
-def offer_accept(request: HttpRequest, ref: str, offer_id: int) -> None:
+@case_post("offers")
+def offer_make(request: HttpRequest, ref: str) -> str:
     case = access_case(user=request.user, ref=ref, action=Action.NEGOTIATE)
-    negotiation.offer_accept(offer=_offer(case, offer_id), actor=request.user)
-    messages.success(request, _("You accepted the offer: the case is settled."))
-
-
-@case_action
-def offer_reject(request: HttpRequest, ref: str, offer_id: int) -> None:
-    case = access_case(user=request.user, ref=ref, action=Action.NEGOTIATE)
-    negotiation.offer_reject(
-        offer=_offer(case, offer_id),
-        actor=request.user,
-        reason=request.POST.get("reason", "")[:4000],
-    )
-    messages.success(request, _("You declined the offer."))
-
-
-@case_action
-def message_post(request: HttpRequest, ref: str) -> None:
-    case = access_case(user=request.user, ref=ref, action=Action.NEGOTIATE)
-    form = MessageForm(request.POST)
+    counter_raw = request.POST.get("counter_to", "")
+    key = f"counter-{counter_raw}" if counter_raw.isdigit() else "offer"
+    auto_id = f"{key}-%s" if counter_raw.isdigit() else "offer_%s"
+    form = OfferForm(request.POST, auto_id=auto_id)
     if not form.is_valid():
-        raise DomainError(next(iter(form.errors.values()))[0])
-    negotiation.message_post(
-        case=case,
-        actor=request.user,
-        body=form.cleaned_data["body"],
-        client_id=form.cleaned_data["client_id"],
-    )
+        raise _ShowAgain(case, key, form)
+    values = dict(form.cleaned_data)
+    counter_id = values.pop("counter_to")
+    counter = _offer_of(case, counter_id) if counter_id else None
+    try:
+        negotiation.offer_make(case=case, actor=request.user, counter_to=counter, **values)
+    except DomainError as exc:
+        if not exc.fields:
+            raise
+        _put_on_form(form, exc)
+        raise _ShowAgain(case, key, form, exc.status) from exc
+    return _("Your offer was sent.")
 
 
-@case_action
-def evidence_upload(request: HttpRequest, ref: str) -> None:
+@case_post("offers")
+def offer_accept(request: HttpRequest, ref: str, offer_id: int) -> str:
+    case = access_case(user=request.user, ref=ref, action=Action.NEGOTIATE)
+    negotiation.offer_accept(offer=_offer_of(case, offer_id), actor=request.user)
+    return _("You accepted the offer: the case is settled.")
+
+
+@case_post("offers")
+def offer_reject(request: HttpRequest, ref: str, offer_id: int) -> str:
+    case = access_case(user=request.user, ref=ref, action=Action.NEGOTIATE)
+    offer = _offer_of(case, offer_id)
+    form = OfferRejectForm(request.POST, auto_id=f"reject-{offer.pk}-%s")
+    if not form.is_valid():
+        raise _ShowAgain(case, f"reject-{offer.pk}", form)
+    negotiation.offer_reject(offer=offer, actor=request.user, reason=form.cleaned_data["reason"])
+    return _("You declined the offer.")
+
+
+@case_post("messages")
+def message_post(request: HttpRequest, ref: str) -> str:
+    case = access_case(user=request.user, ref=ref, action=Action.NEGOTIATE)
+    form = MessageForm(request.POST, auto_id="message_%s")
+    if not form.is_valid():
+        raise _ShowAgain(case, "message", form)
+    try:
+        negotiation.message_post(
+            case=case,
+            actor=request.user,
+            body=form.cleaned_data["body"],
+            client_id=form.cleaned_data["client_id"],
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotAllowed):
+            raise
+        # Next to the message box, so that htmx (which swaps only this section) shows it.
+        form.add_error("body", exc.message)
+        raise _ShowAgain(case, "message", form, exc.status) from exc
+    return ""
+
+
+@case_post("evidence")
+def evidence_upload(request: HttpRequest, ref: str) -> str:
     case = access_case(user=request.user, ref=ref, action=Action.UPLOAD)
-    form = EvidenceForm(request.POST, request.FILES)
+    form = EvidenceForm(request.POST, request.FILES, auto_id="evidence_%s")
     if not form.is_valid():
-        raise DomainError(next(iter(form.errors.values()))[0])
-    evidence_services.evidence_add(
-        uploaded_by=request.user,
-        upload=form.cleaned_data["file"],
-        case=case,
-        description=form.cleaned_data["description"],
-    )
-    messages.success(request, _("File added."))
+        raise _ShowAgain(case, "evidence", form)
+    try:
+        evidence_services.evidence_add(
+            uploaded_by=request.user,
+            upload=form.cleaned_data["file"],
+            case=case,
+            description=form.cleaned_data["description"],
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotAllowed | Conflict):
+            raise
+        form.add_error("file", exc.message)
+        raise _ShowAgain(case, "evidence", form, exc.status) from exc
+    return _("File added.")
 
 
-@case_action
-def transition(request: HttpRequest, ref: str, name: str) -> None:
+@case_post("actions")
+def transition(request: HttpRequest, ref: str, name: str) -> str:
     case = access_case(user=request.user, ref=ref, action=Action.TRANSITION)
     spec = SPECS.get(name)
     if spec is None:
-        raise NotFound(_("Unknown action."))
-    data = {f.name: request.POST.get(f.name, "") for f in spec.fields}
-    case_transition(case=case, name=name, actor=request.user, data=data)
-    messages.success(request, _("Done: %(action)s") % {"action": spec.label})
-
-
-def wizard_url(draft_id: int, step: str) -> str:
-    return reverse("cases:wizard", kwargs={"draft_id": draft_id, "step": step})
+        raise DomainError(_("Unknown action “%(name)s”.") % {"name": name[:40]})
+    if name not in {s.name for s in transitions_available(case=case, actor=request.user)}:
+        # Not open to this user now: the service says why (409, 403, or use the offers).
+        case_transition(case=case, name=name, actor=request.user, data={})
+        return _("Done: %(action)s") % {"action": spec.label}
+    form = transition_form(case, spec, request.POST)
+    key = f"transition-{name}"
+    if not form.is_valid():
+        raise _ShowAgain(case, key, form)
+    data = {
+        field: (value.isoformat() if isinstance(value, dt.date) else str(value))
+        for field, value in form.cleaned_data.items()
+        if value not in (None, "")
+    }
+    try:
+        case_transition(case=case, name=name, actor=request.user, data=data)
+    except DomainError as exc:
+        if isinstance(exc, NotAllowed) or not exc.fields:
+            raise
+        _put_on_form(form, exc)
+        raise _ShowAgain(case, key, form, exc.status) from exc
+    return _("Done: %(action)s") % {"action": spec.label}

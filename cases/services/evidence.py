@@ -84,7 +84,12 @@ def check_evidence_file(upload: UploadedFile, *, already: int) -> tuple[str, str
         if size > max_bytes:
             raise TooLarge(
                 _("“%(name)s” is larger than %(mb)d MB.")
-                % {"name": upload.name, "mb": max_bytes // (1024 * 1024)}
+                % {"name": upload.name, "mb": max_bytes // (1024 * 1024)},
+                fields={
+                    "file": [
+                        _("Files may be at most %(mb)d MB.") % {"mb": max_bytes // (1024 * 1024)}
+                    ]
+                },
             )
     upload.seek(0)
     return kind, digest.hexdigest()

@@ -1,0 +1,92 @@
+// The case pages, made smoother. Progressive enhancement only: every form works without it.
+(() => {
+  "use strict";
+
+  // The complaint wizard keeps what has been typed on a step that is left without "Next"
+  // (tab closed, app switched, phone locked): it goes to the draft's save address when the
+  // page is hidden. Once per leaving, never per keystroke, so that an older save can never
+  // arrive after a newer one; a submitted form is saved by its own POST.
+  const dirty = new WeakSet();
+  const save = (form) => {
+    if (dirty.has(form) && navigator.sendBeacon) {
+      if (navigator.sendBeacon(form.dataset.autosave, new FormData(form))) {
+        dirty.delete(form);
+      }
+    }
+  };
+  const touch = (event) => {
+    const form = event.target.form;
+    if (form && form.dataset.autosave) {
+      dirty.add(form);
+    }
+  };
+  document.addEventListener("input", touch);
+  document.addEventListener("change", touch);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") {
+      document.querySelectorAll("form[data-autosave]").forEach(save);
+    }
+  });
+
+  // A file larger than the limit is refused here, before minutes of uploading on a phone.
+  const showFileError = (input, text) => {
+    const field = input.closest(".field") || input.parentElement;
+    let note = field.querySelector("[data-client-error]");
+    if (!text) {
+      if (note) {
+        note.remove();
+      }
+      field.classList.remove("has-error");
+      input.removeAttribute("aria-invalid");
+      return;
+    }
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "error";
+      note.setAttribute("role", "alert");
+      note.dataset.clientError = "";
+      field.appendChild(note);
+    }
+    note.textContent = text;
+    field.classList.add("has-error");
+    input.setAttribute("aria-invalid", "true");
+  };
+  const tooLarge = (input) => {
+    const max = Number(input.dataset.maxBytes || 0);
+    return Boolean(max && input.files && Array.from(input.files).some((f) => f.size > max));
+  };
+  document.addEventListener("change", (event) => {
+    const input = event.target;
+    if (input instanceof HTMLInputElement && input.type === "file" && input.dataset.maxBytes) {
+      showFileError(input, tooLarge(input) ? input.dataset.tooLarge : "");
+    }
+  });
+
+  // One submission per form: a second tap while the first is on its way does nothing.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || form.hasAttribute("hx-post") || form.method !== "post") {
+      return;
+    }
+    for (const input of form.querySelectorAll("input[type=file][data-max-bytes]")) {
+      if (tooLarge(input)) {
+        event.preventDefault();
+        showFileError(input, input.dataset.tooLarge);
+        input.focus();
+        return;
+      }
+    }
+    if (form.dataset.sending) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.sending = "true";
+    dirty.delete(form);
+  });
+  // Back to a page from the browser's cache: its forms may be sent again.
+  window.addEventListener("pageshow", () => {
+    document.querySelectorAll("form[data-sending]").forEach((form) => {
+      delete form.dataset.sending;
+    });
+  });
+})();
