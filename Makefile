@@ -4,9 +4,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Debian packages: the PDF stack for the app; poppler (pdfsig) and Chromium for the tests.
+# Debian packages: the PDF stack for the app; poppler (pdfsig), NSS's certutil (a trust
+# store for pdfsig) and Chromium for the tests.
 APP_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext
-TEST_DEBS := poppler-utils chromium
+TEST_DEBS := poppler-utils libnss3-tools chromium
 PORT ?= 8000
 
 .PHONY: run test lint format lock system-deps test-system-deps messages clean help
@@ -52,6 +53,7 @@ $(STATIC_STAMP): $(STAMP) $(shell find static -type f 2>/dev/null)
 	$(BIN)/python manage.py collectstatic --noinput -v0
 
 run: system-deps $(STAMP) .env locale/zh_Hans/LC_MESSAGES/django.mo $(STATIC_STAMP)
+	$(BIN)/python manage.py odr_dev_pki --dir var/dev-pki --env-file .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	PORT=$(PORT) BIN=$(BIN) scripts/serve.sh

@@ -38,6 +38,7 @@ api_v1 = [
     path("", api_root, name="api-root"),
     path("", include("accounts.api_urls")),
     path("", include("cases.api_urls")),
+    path("", include("documents.api_urls")),
     path("", include("notifications.api_urls")),
 ]
 
@@ -49,6 +50,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
+    path("verify/", include("documents.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -20,6 +20,11 @@ EVENT_LABELS = {
     "message.posted": _("Message"),
     "evidence.added": _("Evidence added"),
     "negotiation.merchant_answered": _("Merchant answered"),
+    "document.drafted": _("Document drafted for confirmation"),
+    "document.confirmed": _("Document confirmed"),
+    "document.issued": _("Document issued"),
+    "document.correction_requested": _("Correction of a document requested"),
+    "document.revoked": _("Document revoked"),
 }
 
 

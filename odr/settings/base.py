@@ -333,3 +333,57 @@ CELERY_BEAT_SCHEDULE["notifications-requeue-due"] = {
 
 # --- Documents (documents/) -------------------------------------------------------------
 # Edited by the documents work only.
+
+# The organisation's signing key and certificate: a PKCS#12 file and its passphrase, or
+# PEM files (key, certificate, chain). Without either no document is issued: the event
+# handlers log a warning, and the sweep issues them once a key is set. For development
+# and tests, `python manage.py odr_dev_pki` makes a throwaway root CA and signing key.
+DOCUMENTS_SIGNING_PKCS12 = env("DOCUMENTS_SIGNING_PKCS12", default="")
+DOCUMENTS_SIGNING_PASSPHRASE = env("DOCUMENTS_SIGNING_PASSPHRASE", default="")
+DOCUMENTS_SIGNING_KEY = env("DOCUMENTS_SIGNING_KEY", default="")
+DOCUMENTS_SIGNING_KEY_PASSPHRASE = env("DOCUMENTS_SIGNING_KEY_PASSPHRASE", default="")
+DOCUMENTS_SIGNING_CERT = env("DOCUMENTS_SIGNING_CERT", default="")
+DOCUMENTS_SIGNING_CHAIN = env.list("DOCUMENTS_SIGNING_CHAIN", default=[])
+# PEM files of the roots that /verify/ trusts; a signature chaining to none is "untrusted".
+DOCUMENTS_TRUST_ROOTS = env.list("DOCUMENTS_TRUST_ROOTS", default=[])
+# An RFC 3161 time-stamp authority: when set, signatures are PAdES B-T instead of B-B.
+DOCUMENTS_TSA_URL = env("DOCUMENTS_TSA_URL", default="")
+# Revocation checks (OCSP, CRL) on verification fetch from the network only when enabled.
+DOCUMENTS_VERIFY_ALLOW_FETCHING = env.bool("DOCUMENTS_VERIFY_ALLOW_FETCHING", default=False)
+# The issuing organisation, as printed on documents and drawn in the seal.
+DOCUMENTS_ISSUER_NAME = env("DOCUMENTS_ISSUER_NAME", default="ODR 12315 在线消费纠纷解决平台")
+DOCUMENTS_ISSUER_NAME_EN = env(
+    "DOCUMENTS_ISSUER_NAME_EN", default="ODR 12315 Online Consumer Dispute Resolution"
+)
+# The public address of the service: the QR code on each document links to
+# <DOCUMENTS_PUBLIC_BASE_URL>/verify/<number>/.
+DOCUMENTS_PUBLIC_BASE_URL = env("DOCUMENTS_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Rendering and signing in Celery: time limits per run (seconds), runs before giving up.
+DOCUMENTS_RENDER_SOFT_TIME_LIMIT = env.int("DOCUMENTS_RENDER_SOFT_TIME_LIMIT", default=60)
+DOCUMENTS_RENDER_TIME_LIMIT = env.int("DOCUMENTS_RENDER_TIME_LIMIT", default=90)
+DOCUMENTS_MAX_ATTEMPTS = env.int("DOCUMENTS_MAX_ATTEMPTS", default=5)
+# The beat sweep re-queues documents stuck in preparation and catches up on events whose
+# documents were never prepared (for example while no signing key was configured).
+DOCUMENTS_SWEEP_SECONDS = env.int("DOCUMENTS_SWEEP_SECONDS", default=300)
+DOCUMENTS_CATCH_UP_DAYS = env.int("DOCUMENTS_CATCH_UP_DAYS", default=7)
+CELERY_BEAT_SCHEDULE["documents-sweep"] = {
+    "task": "documents.sweep",
+    "schedule": DOCUMENTS_SWEEP_SECONDS,
+}
+# Where PDFs are stored: the default storage unless a backend is named here (for example
+# storages.backends.s3.S3Storage with its options as JSON).
+DOCUMENTS_STORAGE_BACKEND = env("DOCUMENTS_STORAGE_BACKEND", default="")
+if DOCUMENTS_STORAGE_BACKEND:
+    STORAGES["documents"] = {
+        "BACKEND": DOCUMENTS_STORAGE_BACKEND,
+        "OPTIONS": env.json("DOCUMENTS_STORAGE_OPTIONS", default={}),
+    }
+# Public verification: the largest PDF accepted, and uploads per minute per address.
+DOCUMENTS_VERIFY_MAX_BYTES = env.int("DOCUMENTS_VERIFY_MAX_BYTES", default=10 * 1024 * 1024)
+DOCUMENTS_VERIFY_PER_MINUTE = env.int("DOCUMENTS_VERIFY_PER_MINUTE", default=20)
+# The parties' SMS confirmation of agreements: code lifetime, tries, wait before resending.
+DOCUMENTS_CONFIRM_CODE_TTL_SECONDS = env.int("DOCUMENTS_CONFIRM_CODE_TTL_SECONDS", default=600)
+DOCUMENTS_CONFIRM_MAX_ATTEMPTS = env.int("DOCUMENTS_CONFIRM_MAX_ATTEMPTS", default=5)
+DOCUMENTS_CONFIRM_RESEND_SECONDS = env.int("DOCUMENTS_CONFIRM_RESEND_SECONDS", default=60)
+# WeasyPrint logs each rendering step, and fontTools each subset, at INFO.
+LOGGING["loggers"].update({"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}})

@@ -1,0 +1,104 @@
+"""Reads for documents. A case's documents are reached through ``cases.selectors.access_case``
+first; public verification goes through services/verify.py and shows masked data only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from cases.models import Case
+from documents.models import ConfirmationCode, Document
+from documents.services.confirm import party_of, required_parties
+from odr.errors import NotFound
+
+
+def case_documents(*, case: Case) -> QuerySet[Document]:
+    return (
+        Document.objects.filter(case=case)
+        .select_related("case", "supersedes", "superseded_by")
+        .order_by("created_at", "id")
+    )
+
+
+def successor(document: Document) -> Document | None:
+    """The corrected version that supersedes this one, if any."""
+    try:
+        return document.superseded_by
+    except Document.superseded_by.RelatedObjectDoesNotExist:
+        return None
+
+
+def case_document(*, case: Case, number: str) -> Document:
+    document = case_documents(case=case).filter(number=(number or "").strip().upper()).first()
+    if document is None:
+        raise NotFound(_("There is no document %(number)s in this case.") % {"number": number})
+    return document
+
+
+@dataclass
+class DocumentRow:
+    """A document as a party or staff member sees it on the case page and in the API."""
+
+    document: Document
+    confirmed: dict[str, object] = field(default_factory=dict)  # party -> confirmed_at
+    my_party: str | None = None
+    awaiting_my_confirmation: bool = False
+    signing: bool = False  # both confirmed, signature on its way
+
+    @property
+    def downloadable(self) -> bool:
+        return bool(self.document.sha256) or (
+            self.document.status == Document.Status.AWAITING_CONFIRMATION
+            and bool(self.document.draft_file)
+        )
+
+    @property
+    def in_progress(self) -> bool:
+        return self.document.status == Document.Status.PREPARING or self.signing
+
+
+def document_rows(*, case: Case, user) -> list[DocumentRow]:
+    documents = list(case_documents(case=case))
+    confirmed = {}
+    for code in ConfirmationCode.objects.filter(
+        document__in=[d for d in documents if d.needs_confirmation], confirmed_at__isnull=False
+    ):
+        confirmed.setdefault(code.document_id, {})[code.party] = code.confirmed_at
+    my_party = party_of(case, user)
+    needed = required_parties(case)
+    rows = []
+    for document in documents:
+        done = confirmed.get(document.pk, {})
+        awaiting = document.status == Document.Status.AWAITING_CONFIRMATION
+        rows.append(
+            DocumentRow(
+                document=document,
+                confirmed=done,
+                my_party=my_party,
+                awaiting_my_confirmation=awaiting and my_party is not None and my_party not in done,
+                signing=awaiting and set(done) >= needed,
+            )
+        )
+    return rows
+
+
+def document_file(*, document: Document):
+    """The file a party downloads: the signed PDF, or the draft while it awaits confirmation."""
+    if document.sha256 and document.file:
+        return document.file
+    if document.status == Document.Status.AWAITING_CONFIRMATION and document.draft_file:
+        return document.draft_file
+    raise NotFound(_("This document has no file yet."), code="no_file")
+
+
+def document_by_number(*, number: str) -> Document:
+    document = (
+        Document.objects.select_related("case")
+        .filter(number=(number or "").strip().upper())
+        .first()
+    )
+    if document is None:
+        raise NotFound(_("We have no document with this number."))
+    return document

@@ -1,0 +1,327 @@
+"""Verification: is this PDF, or the document with this number, one we issued, unchanged,
+signed by a key we trust, and still in force?
+
+Every input gets a verdict, never an exception: a file that is not a PDF, a damaged one,
+an altered one, one signed by someone else. Signatures are checked with pyHanko against
+the configured trust roots (DOCUMENTS_TRUST_ROOTS) and the file's SHA-256 against the
+register.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+
+from documents.models import Document
+from documents.services.masking import mask_organisation, mask_person
+from documents.services.pki import certificate_fingerprint, trust_roots
+from odr.errors import RateLimited
+
+logger = logging.getLogger(__name__)
+
+
+class Verdict:
+    VALID = "valid"
+    SUPERSEDED = "superseded"
+    REVOKED = "revoked"
+    ALTERED = "altered"
+    UNTRUSTED = "untrusted"
+    UNSIGNED = "unsigned"
+    DRAFT = "draft"
+    NOT_REGISTERED = "not_registered"
+    PENDING = "pending"
+    DAMAGED = "damaged"
+    NOT_PDF = "not_pdf"
+    NOT_FOUND = "not_found"
+
+
+@dataclass
+class SignatureCheck:
+    present: bool = False
+    intact: bool = False
+    valid: bool = False
+    trusted: bool = False
+    whole_file: bool = False
+    signer_subject: str = ""
+    signer_fingerprint: str = ""
+    signing_time: dt.datetime | None = None
+    timestamped: bool = False
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.present and self.intact and self.valid and self.trusted and self.whole_file
+
+    def as_dict(self) -> dict:
+        return {
+            "present": self.present,
+            "intact": self.intact,
+            "valid": self.valid,
+            "trusted": self.trusted,
+            "covers_whole_file": self.whole_file,
+            "signer": self.signer_subject,
+            "signer_fingerprint": self.signer_fingerprint,
+            "signing_time": self.signing_time.isoformat() if self.signing_time else None,
+            "timestamped": self.timestamped,
+        }
+
+
+@dataclass
+class Result:
+    verdict: str
+    message: str
+    sha256: str = ""
+    document: Document | None = None
+    signature: SignatureCheck | None = None
+    details: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == Verdict.VALID
+
+
+def _validation_context():
+    from pyhanko_certvalidator import ValidationContext
+
+    return ValidationContext(
+        trust_roots=list(trust_roots()),
+        allow_fetching=settings.DOCUMENTS_VERIFY_ALLOW_FETCHING,
+        revocation_mode="soft-fail",
+    )
+
+
+def signature_check(data: bytes) -> SignatureCheck | None:
+    """The signatures of a PDF checked with pyHanko; None if it cannot be read as a PDF."""
+    # pyHanko takes most of a second to import: only processes that verify pay for it.
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
+
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        signatures = reader.embedded_signatures
+    except Exception:  # any parse failure is a damaged file, never a server error
+        logger.info("verify: unreadable PDF", exc_info=True)
+        return None
+    if not signatures:
+        return SignatureCheck(present=False)
+    check = SignatureCheck(present=True, intact=True, valid=True, trusted=True)
+    for signature in signatures:
+        try:
+            status = validate_pdf_signature(signature, _validation_context())
+        except Exception as exc:
+            logger.info("verify: signature could not be validated", exc_info=True)
+            check.intact = check.valid = check.trusted = False
+            check.problem = type(exc).__name__
+            return check
+        check.intact = check.intact and status.intact
+        check.valid = check.valid and status.valid
+        check.trusted = check.trusted and status.trusted
+        # Only the last signature may cover the whole file; earlier ones are fine if what
+        # came after them is no more than validation data (PAdES LTA updates).
+        level = status.modification_level
+        unchanged = level is None or level <= ModificationLevel.LTA_UPDATES
+        check.whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE or (
+            status.coverage == SignatureCoverageLevel.ENTIRE_REVISION and unchanged
+        )
+        check.signer_subject = status.signing_cert.subject.human_friendly
+        check.signer_fingerprint = certificate_fingerprint(status.signing_cert)
+        check.signing_time = status.signer_reported_dt
+        check.timestamped = bool(status.timestamp_validity and status.timestamp_validity.valid)
+    return check
+
+
+def public_details(document: Document, *, language: str) -> dict:
+    """What anyone may see about a document: no phone, no address, parties masked."""
+    case = document.case
+    successor = Document.objects.filter(supersedes=document).only("number", "status").first()
+    english = language.startswith("en")
+    return {
+        "number": document.number,
+        "kind": document.kind,
+        "kind_label": str(document.get_kind_display()),
+        "title": document.spec.title(language=language, ruleset=case.ruleset),
+        "version": document.version,
+        "dated": document.dated.isoformat(),
+        "issuer": settings.DOCUMENTS_ISSUER_NAME_EN if english else settings.DOCUMENTS_ISSUER_NAME,
+        "case_reference": case.reference,
+        "parties": {
+            "complainant": mask_person(case.complainant_name),
+            "merchant": mask_organisation(case.merchant_name),
+        },
+        "status": document.status,
+        "status_label": str(document.get_status_display()),
+        "status_reason": document.status_reason if document.status == "revoked" else "",
+        "supersedes": document.supersedes.number if document.supersedes_id else None,
+        "superseded_by": successor.number if successor else None,
+        "sha256": document.sha256 or None,
+        "signed_at": document.signed_at.isoformat() if document.signed_at else None,
+        "signer": document.signer_subject or None,
+        "signer_fingerprint": document.signer_fingerprint or None,
+        "timestamped": document.timestamped,
+    }
+
+
+def _register_verdict(document: Document) -> tuple[str, str]:
+    if document.status == Document.Status.VALID:
+        return Verdict.VALID, _(
+            "Valid: this document was issued by us, is unchanged and is in force."
+        )
+    if document.status == Document.Status.SUPERSEDED:
+        successor = Document.objects.filter(supersedes=document).first()
+        return Verdict.SUPERSEDED, _(
+            "Superseded: this document was issued by us and is authentic, but a corrected "
+            "version (%(number)s) replaces it."
+        ) % {"number": successor.number if successor else "—"}
+    if document.status == Document.Status.REVOKED:
+        return Verdict.REVOKED, _(
+            "Revoked: this document was issued by us but has been revoked and is no longer "
+            "in force."
+        )
+    if document.status == Document.Status.AWAITING_CONFIRMATION:
+        return Verdict.PENDING, _(
+            "Not issued yet: this document awaits the parties' confirmation and has not been "
+            "signed."
+        )
+    return Verdict.PENDING, _("Not issued yet: this document is being prepared.")
+
+
+def _mismatch(check: SignatureCheck) -> tuple[str, str] | None:
+    """The verdict for a signature that is not ours or not intact, else None."""
+    if not check.present:
+        return Verdict.UNSIGNED, _(
+            "No signature: this PDF carries no electronic signature, so it is not a document "
+            "we issued."
+        )
+    if not (check.intact and check.valid):
+        return Verdict.ALTERED, _(
+            "Altered: the file was changed after it was signed. It is not the document we issued."
+        )
+    if not check.whole_file:
+        return Verdict.ALTERED, _(
+            "Altered: content was added to the file after it was signed. It is not the "
+            "document we issued."
+        )
+    if not check.trusted:
+        return Verdict.UNTRUSTED, _(
+            "Not ours: the file is signed, but not by a key we trust (signed by %(who)s)."
+        ) % {"who": check.signer_subject or "?"}
+    return None
+
+
+def verify_pdf(*, data: bytes, language: str = "zh-hans") -> Result:
+    """The verdict on an uploaded file."""
+    sha = hashlib.sha256(data).hexdigest()
+    if b"%PDF-" not in data[:1024]:
+        return Result(Verdict.NOT_PDF, _("This file is not a PDF."), sha)
+    check = signature_check(data)
+    if check is None:
+        return Result(
+            Verdict.DAMAGED,
+            _(
+                "Damaged or altered: this file cannot be read as a PDF. It is not a document "
+                "we issued."
+            ),
+            sha,
+        )
+    issued = Document.objects.select_related("case").filter(sha256=sha).first()
+    if not check.present:
+        draft = (
+            Document.objects.select_related("case")
+            .filter(content_sha256=sha)
+            .exclude(status=Document.Status.PREPARING)
+            .first()
+        )
+        if draft is not None:
+            return Result(
+                Verdict.DRAFT,
+                _(
+                    "Unsigned draft: this is the text of document %(number)s shown to the "
+                    "parties for confirmation. Only the signed version is an issued document."
+                )
+                % {"number": draft.number},
+                sha,
+                draft,
+                check,
+                public_details(draft, language=language),
+            )
+    problem = _mismatch(check)
+    if problem is not None:
+        return Result(problem[0], problem[1], sha, None, check)
+    if issued is None:
+        return Result(
+            Verdict.NOT_REGISTERED,
+            _(
+                "Not in the register: the signature is valid and trusted, but we issued no "
+                "document with exactly this content."
+            ),
+            sha,
+            None,
+            check,
+        )
+    verdict, message = _register_verdict(issued)
+    return Result(verdict, message, sha, issued, check, public_details(issued, language=language))
+
+
+def verify_number(*, number: str, language: str = "zh-hans") -> Result:
+    """The verdict on a document number: the register, and the stored PDF checked again."""
+    number = (number or "").strip().upper()
+    document = Document.objects.select_related("case").filter(number=number).first()
+    if document is None:
+        return Result(Verdict.NOT_FOUND, _("We have no document with this number."))
+    details = public_details(document, language=language)
+    if not document.sha256:
+        verdict, message = _register_verdict(document)
+        if document.status == Document.Status.REVOKED:
+            verdict = Verdict.REVOKED
+        return Result(verdict, message, "", document, None, details)
+    try:
+        with document.file.open("rb") as handle:
+            data = handle.read()
+    except (OSError, ValueError):
+        logger.error("verify: stored file of %s cannot be read", document.number, exc_info=True)
+        verdict, message = _register_verdict(document)
+        return Result(verdict, message, document.sha256, document, None, details)
+    sha = hashlib.sha256(data).hexdigest()
+    check = signature_check(data)
+    if sha != document.sha256 or check is None:
+        logger.error("verify: stored file of %s does not match the register", document.number)
+        return Result(
+            Verdict.ALTERED,
+            _("Altered: our stored copy does not match the register. Please contact us."),
+            sha,
+            document,
+            check,
+            details,
+        )
+    problem = _mismatch(check)
+    if problem is not None:
+        return Result(problem[0], problem[1], sha, document, check, details)
+    verdict, message = _register_verdict(document)
+    return Result(verdict, message, sha, document, check, details)
+
+
+def check_verify_rate(*, ip: str | None, weight: int = 1) -> None:
+    """Verification costs CPU: at most DOCUMENTS_VERIFY_PER_MINUTE uploads per address
+    and minute (a number lookup counts a third)."""
+    limit = settings.DOCUMENTS_VERIFY_PER_MINUTE * 3
+    if not ip or limit <= 0:
+        return
+    key = f"documents:verify:{ip}"
+    cache.add(key, 0, timeout=60)
+    try:
+        used = cache.incr(key, weight)
+    except ValueError:  # expired between add and incr
+        cache.set(key, weight, timeout=60)
+        used = weight
+    if used > limit:
+        raise RateLimited(
+            _("Too many verifications from your network. Please wait a minute."), retry_after=60
+        )
