@@ -6,16 +6,25 @@ a warm-up). The bar, from the issue: intake p99 under 100 ms, and intake at leas
 the bare view's rate, with no errors on either. The last line printed is one JSON object
 of the figures.
 
-    .venv/bin/python bench/intake.py [--seconds 15] [--clients 50] [--redis-url URL]
+    .venv/bin/python bench/intake.py [--seconds 15] [--clients 50] [--redis-url URL | --eager]
                                      [--conn-max-age 0] [--client auto|wrk|httpx] [--check]
 
+The server runs as in production: with Redis (the channel layer, the cache and the Celery
+broker), so the work a complaint sets off after commit (notices, SMS) is queued for a
+worker, not done inside the request; no worker runs, so the queue only grows. By default
+the script starts a private redis-server on a free port for this; ``--redis-url`` names
+another; ``--eager`` runs without Redis, with Celery eager, so the queued work is done
+in the request (the embedded mode of ``make run``, not a production set-up).
+
 The script creates and drops its own database (odr_bench_<pid> on 127.0.0.1:5432, trust
-auth, user postgres), starts and stops daphne, and cleans up on failure and Ctrl-C.
+auth, user postgres), starts and stops daphne and redis, and cleans up on failure and
+Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -39,6 +48,7 @@ from bench.common import (
     server_env,
     stop_on_sigterm,
 )
+from notifications.tests.harness import HarnessError, RedisServer
 
 BAR_P99_MS = 100.0
 BAR_RATIO = 0.40
@@ -181,7 +191,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=15.0, help="per measured phase")
     parser.add_argument("--warmup", type=float, default=3.0, help="per endpoint, not measured")
     parser.add_argument("--clients", type=int, default=50, help="concurrent connections")
-    parser.add_argument("--redis-url", default="", help="REDIS_URL for the server (default none)")
+    parser.add_argument(
+        "--redis-url", default="", help="REDIS_URL for the server (default: a private redis)"
+    )
+    parser.add_argument(
+        "--eager", action="store_true", help="no Redis: in-memory layer, Celery eager"
+    )
     parser.add_argument("--client", choices=["auto", "wrk", "httpx"], default="auto")
     parser.add_argument(
         "--conn-max-age",
@@ -198,10 +213,20 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     today = dt.date.today()
 
+    if args.eager and args.redis_url:
+        parser.error("--eager runs without Redis: give one of --eager and --redis-url")
     try:
-        with BenchDatabase() as db:
+        with contextlib.ExitStack() as stack:
+            redis_url = args.redis_url
+            if not args.eager and not redis_url:
+                redis_url = stack.enter_context(RedisServer()).url
+                log(f"private redis on {redis_url}")
+            db = stack.enter_context(BenchDatabase())
             env = server_env(
-                database_url=db.url, redis_url=args.redis_url, conn_max_age=args.conn_max_age
+                database_url=db.url,
+                redis_url=redis_url,
+                conn_max_age=args.conn_max_age,
+                CELERY_TASK_ALWAYS_EAGER="true" if args.eager else "false",
             )
             log("migrating")
             run_python(["manage.py", "migrate", "--noinput"], env=env, timeout=300, what="migrate")
@@ -244,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         log("interrupted; cleaned up")
         return 130
-    except BenchError as exc:
+    except (BenchError, HarnessError) as exc:
         log(f"failed: {exc}")
         return 2
 
@@ -271,8 +296,12 @@ def main(argv: list[str] | None = None) -> int:
         "are not reused under ASGI, so they are off)"
     )
     print(
-        f"server: 1 daphne process, DEBUG off, {connections}, Celery eager, "
-        f"{'Redis ' + args.redis_url if args.redis_url else 'no Redis (in-memory layer)'}"
+        f"server: 1 daphne process, DEBUG off, {connections}, "
+        + (
+            "no Redis (in-memory layer), Celery eager: after-commit work done in the request"
+            if args.eager
+            else f"Redis {redis_url}, Celery tasks queued (no worker consumes them)"
+        )
     )
     print(
         f"machine: {cpus} CPUs shared by the load generator, daphne and PostgreSQL; "
@@ -312,7 +341,8 @@ def main(argv: list[str] | None = None) -> int:
         "warmup_s": args.warmup,
         "load_tool": tool,
         "db_conn_max_age_s": args.conn_max_age,
-        "redis": bool(args.redis_url),
+        "redis": not args.eager,
+        "celery_eager": args.eager,
         "cpus": cpus,
         "loadavg_1m_before": round(load_before, 2),
         "loadavg_1m_after": round(load_after, 2),
