@@ -85,6 +85,10 @@ class Clock:
     unit: Unit
     citation_zh: str
     citation_en: str
+    # Shown beside the citation on the case pages, never printed in a signed document:
+    # where the text of the law has not yet been confirmed against the official gazette.
+    note_zh: str = ""
+    note_en: str = ""
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
@@ -347,11 +351,12 @@ ORDER_121 = RuleSet(
             "acceptance_decision",
             7,
             "working_days",
-            f"《{_O121}》：自收到投诉之日起七个工作日内作出受理或者不予受理的决定"
-            f"（假定沿用《{_O20}》第十四条的规定，待与正式文本核对）",
+            f"《{_O121}》：自收到投诉之日起七个工作日内作出受理或者不予受理的决定",
             "SAMR Order 121: decision to accept or refuse within 7 working days of "
-            "receiving the complaint (assumed unchanged from Order 20 art. 14; to be "
-            "confirmed against the official text)",
+            "receiving the complaint",
+            note_zh=f"假定沿用《{_O20}》第十四条的规定，待与正式文本核对",
+            note_en="assumed unchanged from Order 20 art. 14; to be confirmed against the "
+            "official text",
         ),
         "mediation_limit": Clock(
             "mediation_limit",
@@ -365,11 +370,12 @@ ORDER_121 = RuleSet(
             "termination_notice",
             7,
             "working_days",
-            f"《{_O121}》第二十三条：自作出终止调解决定之日起七个工作日内告知投诉人和被投诉人"
-            f"（假定沿用《{_O20}》第二十一条第二款的规定，待与正式文本核对）",
+            f"《{_O121}》第二十三条：自作出终止调解决定之日起七个工作日内告知投诉人和被投诉人",
             "SAMR Order 121, art. 23: the parties are told within 7 working days of the "
-            "decision to end mediation (assumed unchanged from Order 20 art. 21(2); to be "
-            "confirmed against the official text)",
+            "decision to end mediation",
+            note_zh=f"假定沿用《{_O20}》第二十一条第二款的规定，待与正式文本核对",
+            note_en="assumed unchanged from Order 20 art. 21(2); to be confirmed against the "
+            "official text",
         ),
         "arbitration_acceptance": ORDER_20.clocks["arbitration_acceptance"],
         "limitation": Clock(

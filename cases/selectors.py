@@ -140,4 +140,6 @@ def deadline_citation(*, deadline: Deadline) -> str:
     clock = ruleset_by_key(deadline.case.ruleset).clocks.get(deadline.clock)
     if clock is None:
         return ""
-    return clock.citation_en if (get_language() or "").startswith("en") else clock.citation_zh
+    if (get_language() or "").startswith("en"):
+        return f"{clock.citation_en} ({clock.note_en})" if clock.note_en else clock.citation_en
+    return f"{clock.citation_zh}（{clock.note_zh}）" if clock.note_zh else clock.citation_zh

@@ -3,6 +3,8 @@ public verification (by number, or by uploading the PDF)."""
 
 from __future__ import annotations
 
+import logging
+
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -33,9 +35,11 @@ from documents.services.verify import (
     verify_pdf,
 )
 from odr.api import error_body
-from odr.errors import DomainError, TooLarge
+from odr.errors import DomainError, NotFound, TooLarge
 from odr.http import client_ip
 from odr.idempotency import idempotent
+
+logger = logging.getLogger(__name__)
 
 REF = OpenApiParameter("ref", OpenApiTypes.STR, OpenApiParameter.PATH, description="LY-2026-000123")
 NUMBER = OpenApiParameter(
@@ -139,8 +143,16 @@ class CaseDocumentFileApi(APIView):
         document = selectors.case_document(case=case, number=number)
         handle = selectors.document_file(document=document)
         suffix = "" if document.sha256 else "-draft"
+        try:
+            stream = handle.open("rb")
+        except Exception:  # the storage lost it or is out of reach: a clear 404, logged
+            logger.error("documents: the file of %s cannot be read", document.number, exc_info=True)
+            raise NotFound(
+                _("The file of this document cannot be read just now. Please try again later."),
+                code="file_unavailable",
+            ) from None
         response = FileResponse(
-            handle.open("rb"),
+            stream,
             as_attachment=True,
             filename=f"{document.number}{suffix}.pdf",
             content_type="application/pdf",

@@ -48,12 +48,14 @@ class Document(models.Model):
     # ... and the event that asked for this version: the same event for version 1, the
     # correction request for later versions. One document per kind and source event.
     source_event = models.ForeignKey("cases.CaseEvent", on_delete=models.PROTECT, related_name="+")
-    supersedes = models.OneToOneField(
+    # A foreign key, not one-to-one: a correction that is itself revoked leaves the way
+    # open for another correction of the same document.
+    supersedes = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="superseded_by",
+        related_name="corrections",
         verbose_name=_("supersedes"),
     )
     status = models.CharField(

@@ -11,23 +11,21 @@ from django.utils.translation import gettext as _
 from cases.models import Case
 from documents.models import ConfirmationCode, Document
 from documents.services.confirm import party_of, required_parties
+from documents.services.issue import document_successor
 from odr.errors import NotFound
 
 
 def case_documents(*, case: Case) -> QuerySet[Document]:
     return (
         Document.objects.filter(case=case)
-        .select_related("case", "supersedes", "superseded_by")
+        .select_related("case", "supersedes")
         .order_by("created_at", "id")
     )
 
 
 def successor(document: Document) -> Document | None:
-    """The corrected version that supersedes this one, if any."""
-    try:
-        return document.superseded_by
-    except Document.superseded_by.RelatedObjectDoesNotExist:
-        return None
+    """The newest corrected version of this one, if any."""
+    return document_successor(document)
 
 
 def case_document(*, case: Case, number: str) -> Document:

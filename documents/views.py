@@ -5,6 +5,7 @@ being prepared)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.conf import settings
 from django.contrib import messages
@@ -39,7 +40,9 @@ def verify(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data.get("file")
-        number = (form.cleaned_data.get("number") or "").strip().upper()
+        number = (
+            unicodedata.normalize("NFKC", form.cleaned_data.get("number") or "").strip().upper()
+        )
         if upload is None:
             if NUMBER_RE.match(number):
                 return redirect("documents:verify-number", number=number)

@@ -96,8 +96,13 @@ def test_every_clock_carries_its_citation_in_both_languages():
     assert ORDER_121.clock("mediation_limit").citation_en.startswith(
         "SAMR Order 121, art. 23(1)(5)"
     )
-    assert "假定沿用" in ORDER_121.clock("acceptance_decision").citation_zh
-    assert "assumed unchanged" in ORDER_121.clock("acceptance_decision").citation_en
+    # What is not yet confirmed against the gazette is a note beside the citation, so
+    # that a signed document never prints it (documents/services/render.py).
+    assert "假定沿用" in ORDER_121.clock("acceptance_decision").note_zh
+    assert "assumed unchanged" in ORDER_121.clock("acceptance_decision").note_en
+    for ruleset in (ORDER_20, ORDER_121):
+        for clock in ruleset.clocks.values():
+            assert "核对" not in clock.citation_zh and "confirmed" not in clock.citation_en
     assert "不计入" in ORDER_20.clock("negotiation_answer").citation_zh
     assert "仲裁法》第二十四条" in ORDER_121.clock("arbitration_acceptance").citation_zh
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
@@ -163,8 +164,9 @@ def document_confirm(
     *, document: Document, user, code: str, content_sha256: str, ip: str | None
 ) -> ConfirmationCode:
     """Record the user's side's confirmation of the draft whose hash they were shown."""
-    code = (code or "").strip()
-    if not (len(code) == 6 and code.isdigit()):
+    # Full-width digits from a Chinese input method count as the digits they are.
+    code = unicodedata.normalize("NFKC", code or "").strip()
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
         raise DomainError(
             _("The code is the 6 digits in the SMS."),
             code="invalid_code",

@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseEvent, CaseRole, case_roles
 from cases.services.events import event_append
-from documents.errors import DocumentIntegrityError
+from documents.errors import DocumentIntegrityError, TransientSigningError
 from documents.kinds import SPECS, document_language
 from documents.models import ConfirmationCode, Document, documents_storage
 from odr.errors import Conflict, DomainError, NotAllowed
@@ -56,7 +56,14 @@ def document_prepare(
 ) -> tuple[Document, bool]:
     """The register row for the document of `kind` that `event` asks for; made once."""
     case = event.case
-    version = supersedes.version + 1 if supersedes else 1
+    version = 1
+    if supersedes is not None:
+        # The next number in the document's line of versions (a revoked correction keeps
+        # its number; the one after it gets the next).
+        newest = Document.objects.filter(case=case, kind=kind, event=supersedes.event).aggregate(
+            newest=Max("version")
+        )["newest"]
+        version = max(newest or 0, supersedes.version) + 1
     for _attempt in range(5):
         try:
             return Document.objects.get_or_create(
@@ -75,6 +82,14 @@ def document_prepare(
         except IntegrityError:  # the random part of the number collided: draw again
             continue
     raise RuntimeError("could not find a free document number")
+
+
+def document_successor(document: Document) -> Document | None:
+    """The newest corrected version of ``document``: one still in force or under way if
+    there is one, else the newest of those revoked or failed."""
+    corrections = Document.objects.filter(supersedes=document).order_by("-version", "-id")
+    dead = (Document.Status.REVOKED, Document.Status.FAILED)
+    return corrections.exclude(status__in=dead).first() or corrections.first()
 
 
 def _store(name: str, data: bytes) -> str:
@@ -178,6 +193,14 @@ def document_render(*, document_id: int) -> Document:
         signed = None
         if not document.needs_confirmation:
             signed = pdf_sign(rendered.pdf, reason=_reason(document), seal=rendered.seal_position())
+    except TransientSigningError as exc:
+        # The time-stamp authority was out of reach: not this document's fault, so the run
+        # does not count against DOCUMENTS_MAX_ATTEMPTS; the task retries and the sweep
+        # re-queues documents still in preparation.
+        Document.objects.filter(pk=document.pk).update(
+            attempts=F("attempts") - 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
     except Exception as exc:
         _record_failure(document, exc)
         raise
@@ -271,16 +294,22 @@ def document_reissue(*, document: Document, actor, reason: str) -> Document:
     with transaction.atomic():
         case, document = _locked(document)
         role = _staff_role(case, actor)
+        live = Document.objects.filter(supersedes=document).exclude(
+            status__in=(Document.Status.REVOKED, Document.Status.FAILED)
+        )
+        if live.exists():
+            raise Conflict(_("A correction of this document is already under way."))
+        # A revoked document may be issued again as a new version (a revoked draft, or a
+        # correction that was itself revoked, must not leave the case without its document).
         if document.status not in (
             Document.Status.VALID,
             Document.Status.AWAITING_CONFIRMATION,
+            Document.Status.REVOKED,
         ):
             raise Conflict(
                 _("Only a valid document or a draft awaiting confirmation can be corrected."),
                 code="not_correctable",
             )
-        if Document.objects.filter(supersedes=document).exists():
-            raise Conflict(_("A correction of this document is already under way."))
         event = event_append(
             case=case,
             kind="document.correction_requested",

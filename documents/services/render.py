@@ -193,6 +193,13 @@ CPL = {
     "zh-hans": "《中华人民共和国消费者权益保护法》",
     "en": "Consumer Rights and Interests Protection Law of the People's Republic of China",
 }
+# A settlement by negotiation rests on the consumer's right to settle with the merchant.
+SETTLEMENT_BASIS = {
+    "zh-hans": CPL["zh-hans"] + "第三十九条第一项：消费者和经营者发生消费者权益争议的，"
+    "可以通过与经营者协商和解的途径解决",
+    "en": CPL["en"] + ", art. 39(1): a dispute between a consumer and a business operator "
+    "may be resolved by settlement through negotiation with the business operator",
+}
 
 
 def document_context(document: Document) -> dict:
@@ -291,7 +298,7 @@ def document_context(document: Document) -> dict:
     elif document.kind in (Kind.SETTLEMENT_AGREEMENT, Kind.MEDIATION_AGREEMENT):
         context["terms"] = _terms(case, event, language)
         context["legal_basis"] = (
-            [_clock(rules, "negotiation_answer", language)]
+            [SETTLEMENT_BASIS[language]]
             if document.kind == Kind.SETTLEMENT_AGREEMENT
             else [context["rules"]["name"]]
         )

@@ -29,7 +29,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from documents.errors import TransientSigningError
 from documents.services.artwork import seal_pdf
-from documents.services.pki import OrgKey, org_key, private_key_info
+from documents.services.pki import OrgKey, SigningNotConfigured, org_key, private_key_info
 
 SIGNATURE_FIELD = "ODR12315"
 # Room for the CMS signature without a dry run (which would sign twice): the signature,
@@ -90,6 +90,19 @@ class _PdfBytesPage(content.ImportedPdfPage):
         return name.encode("ascii") + b" Do"
 
 
+def check_certificate_current(org: OrgKey) -> None:
+    """Refuse to sign with a certificate outside its validity period: such a signature
+    is invalid from the start. Documents wait (SigningNotConfigured) until a current
+    certificate is configured, and the sweep issues them then."""
+    validity = org.certificate["tbs_certificate"]["validity"]
+    now = timezone.now()
+    not_before, not_after = validity["not_before"].native, validity["not_after"].native
+    if now < not_before:
+        raise SigningNotConfigured(f"The signing certificate is not valid before {not_before}.")
+    if now > not_after:
+        raise SigningNotConfigured(f"The signing certificate expired on {not_after}.")
+
+
 @dataclass(frozen=True)
 class Signed:
     pdf: bytes
@@ -114,6 +127,7 @@ def pdf_sign(
     time-stamp authority cannot be reached.
     """
     org = org_key()
+    check_certificate_current(org)
     tsa_url = settings.DOCUMENTS_TSA_URL
     meta = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from documents.models import Document
+from documents.services.issue import document_successor
 from documents.services.masking import mask_organisation, mask_person
 from documents.services.pki import certificate_fingerprint, trust_roots
 from odr.errors import RateLimited
@@ -54,6 +55,8 @@ class SignatureCheck:
     signing_time: dt.datetime | None = None
     timestamped: bool = False
     problem: str = ""
+    # Where the last signature's signed byte range ends.
+    signed_end: int = 0
 
     @property
     def ok(self) -> bool:
@@ -87,18 +90,24 @@ class Result:
         return self.verdict == Verdict.VALID
 
 
-def _validation_context():
+def _validation_context(moment=None):
     from pyhanko_certvalidator import ValidationContext
 
     return ValidationContext(
         trust_roots=list(trust_roots()),
         allow_fetching=settings.DOCUMENTS_VERIFY_ALLOW_FETCHING,
         revocation_mode="soft-fail",
+        moment=moment,
     )
 
 
-def signature_check(data: bytes) -> SignatureCheck | None:
-    """The signatures of a PDF checked with pyHanko; None if it cannot be read as a PDF."""
+def signature_check(data: bytes, *, moment=None) -> SignatureCheck | None:
+    """The signatures of a PDF checked with pyHanko; None if it cannot be read as a PDF.
+
+    ``moment``: the time the certificates are judged at. For a document in our register
+    it is the time we signed it (the register is the proof of that time), so a document
+    stays valid after the signing certificate has expired; for any other file, now.
+    """
     # pyHanko takes most of a second to import: only processes that verify pay for it.
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.diff_analysis import ModificationLevel
@@ -115,7 +124,7 @@ def signature_check(data: bytes) -> SignatureCheck | None:
     check = SignatureCheck(present=True, intact=True, valid=True, trusted=True)
     for signature in signatures:
         try:
-            status = validate_pdf_signature(signature, _validation_context())
+            status = validate_pdf_signature(signature, _validation_context(moment))
         except Exception as exc:
             logger.info("verify: signature could not be validated", exc_info=True)
             check.intact = check.valid = check.trusted = False
@@ -135,13 +144,18 @@ def signature_check(data: bytes) -> SignatureCheck | None:
         check.signer_fingerprint = certificate_fingerprint(status.signing_cert)
         check.signing_time = status.signer_reported_dt
         check.timestamped = bool(status.timestamp_validity and status.timestamp_validity.valid)
+        try:
+            byte_range = [int(n) for n in signature.sig_object["/ByteRange"]]
+            check.signed_end = byte_range[2] + byte_range[3]
+        except Exception:  # a malformed range is caught by the validation above
+            check.signed_end = 0
     return check
 
 
 def public_details(document: Document, *, language: str) -> dict:
     """What anyone may see about a document: no phone, no address, parties masked."""
     case = document.case
-    successor = Document.objects.filter(supersedes=document).only("number", "status").first()
+    successor = document_successor(document)
     english = language.startswith("en")
     return {
         "number": document.number,
@@ -175,7 +189,7 @@ def _register_verdict(document: Document) -> tuple[str, str]:
             "Valid: this document was issued by us, is unchanged and is in force."
         )
     if document.status == Document.Status.SUPERSEDED:
-        successor = Document.objects.filter(supersedes=document).first()
+        successor = document_successor(document)
         return Verdict.SUPERSEDED, _(
             "Superseded: this document was issued by us and is authentic, but a corrected "
             "version (%(number)s) replaces it."
@@ -216,12 +230,37 @@ def _mismatch(check: SignatureCheck) -> tuple[str, str] | None:
     return None
 
 
+# Trailing whitespace after a document's end (a mail system or a download may add a line
+# break) is not a change to it: up to this many such bytes are tried off.
+_TRAILING_TRIES = 64
+
+
+def _registered(data: bytes) -> tuple[bytes, Document | None]:
+    """The issued document with exactly this content, or with this content less trailing
+    whitespace that was added after its end; and the bytes that matched."""
+    issued = Document.objects.select_related("case").filter(sha256=hashlib.sha256(data).hexdigest())
+    document = issued.first()
+    if document is not None:
+        return data, document
+    stripped = len(data.rstrip(b" \t\r\n\x00\x0c"))
+    for end in range(len(data) - 1, max(stripped, len(data) - _TRAILING_TRIES) - 1, -1):
+        sha = hashlib.sha256(data[:end]).hexdigest()
+        document = Document.objects.select_related("case").filter(sha256=sha).first()
+        if document is not None:
+            return data[:end], document
+    return data, None
+
+
 def verify_pdf(*, data: bytes, language: str = "zh-hans") -> Result:
     """The verdict on an uploaded file."""
     sha = hashlib.sha256(data).hexdigest()
     if b"%PDF-" not in data[:1024]:
         return Result(Verdict.NOT_PDF, _("This file is not a PDF."), sha)
-    check = signature_check(data)
+    matched, issued = _registered(data)
+    trailing = len(data) - len(matched)
+    if issued is not None:
+        data, sha = matched, issued.sha256
+    check = signature_check(data, moment=issued.signed_at if issued else None)
     if check is None:
         return Result(
             Verdict.DAMAGED,
@@ -231,7 +270,6 @@ def verify_pdf(*, data: bytes, language: str = "zh-hans") -> Result:
             ),
             sha,
         )
-    issued = Document.objects.select_related("case").filter(sha256=sha).first()
     if not check.present:
         draft = (
             Document.objects.select_related("case")
@@ -239,7 +277,9 @@ def verify_pdf(*, data: bytes, language: str = "zh-hans") -> Result:
             .exclude(status=Document.Status.PREPARING)
             .first()
         )
-        if draft is not None:
+        # Only agreements are shown to the parties unsigned; an unsigned copy of any
+        # other kind is a signed document with its signature taken off.
+        if draft is not None and draft.needs_confirmation:
             return Result(
                 Verdict.DRAFT,
                 _(
@@ -255,6 +295,21 @@ def verify_pdf(*, data: bytes, language: str = "zh-hans") -> Result:
     problem = _mismatch(check)
     if problem is not None:
         return Result(problem[0], problem[1], sha, None, check)
+    if issued is None and 0 < check.signed_end < len(data):
+        # Something that is not blank was added after the end of the signed file: if what
+        # was signed is one of ours, the file is ours with content added.
+        _signed, original = _registered(data[: check.signed_end])
+        if original is not None:
+            return Result(
+                Verdict.ALTERED,
+                _(
+                    "Altered: content was added to the file after it was signed. It is not "
+                    "the document we issued."
+                ),
+                sha,
+                None,
+                check,
+            )
     if issued is None:
         return Result(
             Verdict.NOT_REGISTERED,
@@ -267,7 +322,12 @@ def verify_pdf(*, data: bytes, language: str = "zh-hans") -> Result:
             check,
         )
     verdict, message = _register_verdict(issued)
-    return Result(verdict, message, sha, issued, check, public_details(issued, language=language))
+    details = public_details(issued, language=language)
+    if trailing:
+        details["trailing_bytes_ignored"] = trailing
+        ignored = _("(Blank bytes added after the end of the file were ignored.)")
+        message = f"{message} {ignored}"
+    return Result(verdict, message, sha, issued, check, details)
 
 
 def verify_number(*, number: str, language: str = "zh-hans") -> Result:
@@ -285,12 +345,12 @@ def verify_number(*, number: str, language: str = "zh-hans") -> Result:
     try:
         with document.file.open("rb") as handle:
             data = handle.read()
-    except (OSError, ValueError):
+    except Exception:  # any storage failure (a file system, an S3 client): never a 5xx
         logger.error("verify: stored file of %s cannot be read", document.number, exc_info=True)
         verdict, message = _register_verdict(document)
         return Result(verdict, message, document.sha256, document, None, details)
     sha = hashlib.sha256(data).hexdigest()
-    check = signature_check(data)
+    check = signature_check(data, moment=document.signed_at)
     if sha != document.sha256 or check is None:
         logger.error("verify: stored file of %s does not match the register", document.number)
         return Result(

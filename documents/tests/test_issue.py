@@ -198,7 +198,7 @@ def test_only_staff_correct_or_revoke(cast, django_capture_on_commit_callbacks):
         issue.document_revoke(document=document, actor=cast.regulator, reason="  ")
     issue.document_revoke(document=document, actor=cast.regulator, reason="受理决定撤销。")
     with pytest.raises(Conflict):
-        issue.document_reissue(document=document, actor=cast.regulator, reason="再改")
+        issue.document_revoke(document=document, actor=cast.regulator, reason="再撤")
 
 
 def test_a_revoked_document_verifies_as_revoked(cast, django_capture_on_commit_callbacks):
