@@ -268,6 +268,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+# Database sessions whose keys are checked before any query (odr/sessions.py).
+SESSION_ENGINE = "odr.sessions"
 LANGUAGE_COOKIE_NAME = "django_language"
 
 LOGGING = {
