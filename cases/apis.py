@@ -431,12 +431,25 @@ class OfferDecisionApi(APIView):
 
 
 class MessagesApi(APIView):
+    """History of a room, for resume and for clients without a socket.
+
+    Every room the caller may read (cases/rooms.py): the negotiation room, the joint
+    room, and a party's own caucus; another party's caucus is refused (403 not_your_room),
+    so what is said there never reaches the other side. Posting here is for the
+    negotiation room; the mediation rooms are written through the mediation app.
+    """
+
     PAGE = 100
 
     @extend_schema(
         parameters=[
             REF,
-            OpenApiParameter("room", OpenApiTypes.STR),
+            OpenApiParameter(
+                "room",
+                OpenApiTypes.STR,
+                enum=["negotiation", "joint", "caucus:consumer", "caucus:merchant"],
+                description="negotiation (default), joint, caucus:consumer, caucus:merchant",
+            ),
             OpenApiParameter("after_seq", OpenApiTypes.INT),
             OpenApiParameter("limit", OpenApiTypes.INT),
         ],
@@ -454,10 +467,13 @@ class MessagesApi(APIView):
         summary="Messages of a room after a sequence number (resume and history)",
     )
     def get(self, request: Request, ref: str) -> Response:
+        from cases import rooms
+        from cases.models import case_roles
+
         case = access_case(user=request.user, ref=ref, action=Action.VIEW)
-        room = request.query_params.get("room", "negotiation")
-        if room != "negotiation":
-            raise DomainError(_("Unknown room."), code="unknown_room")
+        room = rooms.check_room(request.query_params.get("room", rooms.NEGOTIATION)[:20])
+        if not rooms.may_read(case_roles(case, request.user), room):
+            raise NotAllowed(_("This room is not yours."), code="not_your_room")
         try:
             after = max(0, int(request.query_params.get("after_seq", 0)))
             limit = min(self.PAGE, max(1, int(request.query_params.get("limit", self.PAGE))))

@@ -96,12 +96,22 @@ def review_queue(*, user) -> QuerySet[Case]:
 
 
 def case_timeline(*, case: Case, user) -> QuerySet[CaseEvent]:
-    """The events this user is entitled to see: staff see staff notes, parties do not."""
+    """The events this user is entitled to see: staff see staff notes, parties do not.
+
+    Events about a caucus (their payload names the room) are shown only to those who may
+    read that caucus (cases/rooms.py): the other side never learns what was said there.
+    """
+    from cases import rooms
+
     events = case.events.select_related("actor").order_by("seq")
     roles = case_roles(case, user)
     staff = {CaseRole.REGULATOR, CaseRole.MEDIATOR, CaseRole.ARBITRATION, CaseRole.ADMIN}
     if not roles & staff:
         events = events.exclude(visibility=CaseEvent.Visibility.STAFF)
+    hidden = rooms.caucus_rooms_hidden_from(roles)
+    if hidden:
+        # Written so that events without a room (a NULL key) are kept.
+        events = events.exclude(Q(payload__has_key="room") & Q(payload__room__in=hidden))
     return events
 
 

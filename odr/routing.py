@@ -1,3 +1,17 @@
-"""WebSocket routes. Apps add theirs here as they land (mediation: /ws/cases/{ref}/)."""
+"""WebSocket routes: the live case socket and the mediator's console (mediation/)."""
 
-websocket_urlpatterns: list = []
+from django.conf import settings
+from django.urls import path
+
+from mediation.consumers import CaseConsumer, ConsoleConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/cases/<str:ref>/", CaseConsumer.as_asgi()),
+    path("ws/mediation/console/", ConsoleConsumer.as_asgi()),
+]
+
+if settings.ODR_BENCH_ENDPOINTS:
+    # Benchmark baseline (bench/chat.py); imported here so production never loads bench/.
+    from bench.chat import BareGroupConsumer
+
+    websocket_urlpatterns.append(path("bench/ws/bare/<str:room>/", BareGroupConsumer.as_asgi()))

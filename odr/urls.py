@@ -40,6 +40,7 @@ api_v1 = [
     path("", include("cases.api_urls")),
     path("", include("documents.api_urls")),
     path("", include("notifications.api_urls")),
+    path("", include("mediation.api_urls")),
 ]
 
 urlpatterns = [
@@ -50,6 +51,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
+    path("mediation/", include("mediation.urls")),
     path("verify/", include("documents.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

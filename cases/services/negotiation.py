@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseEvent, CaseRole, Message, Offer, State, case_roles
+from cases.rooms import check_room
 from cases.services import clocks
 from cases.services.events import event_append
 from cases.services.transitions import case_transition
@@ -226,8 +227,13 @@ def message_post(
             fields={"body": [_("Too long.")]},
         )
     client_id = (client_id or "")[:64]
-    if room != NEGOTIATION_ROOM:
-        raise DomainError(_("Unknown room."), code="unknown_room")
+    # This service writes the negotiation room only; the mediation rooms are written by
+    # the mediation app (socket and API), which checks mutes, caucus and rate as well.
+    if check_room(room) != NEGOTIATION_ROOM:
+        raise DomainError(
+            _("Messages in the mediation rooms are sent through the mediation room."),
+            code="mediation_room",
+        )
     with transaction.atomic():
         case = _lock(case)
         side = _side(case, actor)

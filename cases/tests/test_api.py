@@ -284,7 +284,12 @@ def test_a_page_is_at_most_100_messages(client, c, chatty):
 
 @pytest.mark.parametrize(
     ("query", "code"),
-    [("?after_seq=abc", "invalid"), ("?limit=1.5", "invalid"), ("?room=joint", "unknown_room")],
+    [
+        ("?after_seq=abc", "invalid"),
+        ("?limit=1.5", "invalid"),
+        ("?room=lobby", "unknown_room"),
+        ("?room=caucus:", "unknown_room"),
+    ],
 )
 def test_bad_message_queries_are_400(client, c, chatty, query, code):
     af.login(client, c.consumer)

@@ -389,3 +389,19 @@ DOCUMENTS_CONFIRM_MAX_ATTEMPTS = env.int("DOCUMENTS_CONFIRM_MAX_ATTEMPTS", defau
 DOCUMENTS_CONFIRM_RESEND_SECONDS = env.int("DOCUMENTS_CONFIRM_RESEND_SECONDS", default=60)
 # WeasyPrint logs each rendering step, and fontTools each subset, at INFO.
 LOGGING["loggers"].update({"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}})
+
+# --- Mediation (mediation/) -------------------------------------------------------------
+# Edited by the mediation work only.
+# Presence lives while a socket's heartbeats come; a row expires after three beats missed.
+MEDIATION_HEARTBEAT_SECONDS = env.int("MEDIATION_HEARTBEAT_SECONDS", default=20)
+# More than MEDIATION_RATE_MESSAGES messages in MEDIATION_RATE_SECONDS from one user is
+# refused politely (429 / too_fast, with retry_after).
+MEDIATION_RATE_MESSAGES = env.int("MEDIATION_RATE_MESSAGES", default=10)
+MEDIATION_RATE_SECONDS = env.float("MEDIATION_RATE_SECONDS", default=10.0)
+# Threads per server process for the sockets' database work (Channels' default is one).
+# Keep it at most DB_POOL_MAX_SIZE, or sockets wait for a pooled connection.
+MEDIATION_DB_THREADS = env.int("MEDIATION_DB_THREADS", default=16)
+# The OpenAPI names of the room choices (the mediation rooms, and every room).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {"MediationRoomEnum": "cases.rooms.MEDIATION_ROOMS", "RoomEnum": "cases.rooms.ROOMS"}
+)

@@ -1,0 +1,147 @@
+"""What live mediation does when something happens to a case (registered in apps.py).
+
+All after commit: system messages in the joint room for state changes and mediation
+deadlines, a nudge to every socket of the case to check its access again (a closed case,
+another mediator, another merchant), the new state for the rooms, the mediator's console,
+and the live delivery of negotiation messages posted on the case page.
+"""
+
+import logging
+
+from django.utils.translation import gettext_noop
+
+from cases import rooms
+from cases.models import Case, CaseEvent, State
+from cases.rulesets import ground as ruleset_ground
+from cases.rulesets import ruleset_by_key
+from mediation import selectors
+from mediation.services import broadcast
+from mediation.services.chat import bilingual, system_message_post
+
+logger = logging.getLogger(__name__)
+
+MEDIATION_CLOCKS = {"mediation_limit", "termination_notice"}
+
+_TRANSITION_TEXTS = {
+    ("accept", "to"): gettext_noop(
+        "The complaint was accepted for mediation. This is the joint room of the consumer, "
+        "the merchant and the mediator."
+    ),
+    ("reach_agreement", "from"): gettext_noop(
+        "Agreement reached: %(terms)s. The mediation has ended and the rooms are closed."
+    ),
+    ("terminate", "from"): gettext_noop(
+        "The mediator ended the mediation without agreement (%(ground)s). The rooms are closed."
+    ),
+    ("withdraw", "from"): gettext_noop(
+        "The consumer withdrew the complaint. The mediation has ended and the rooms are closed."
+    ),
+}
+_DEADLINE_TEXTS = {
+    "deadline.started": gettext_noop("The mediation is to be concluded by %(due)s."),
+    "deadline.reminder": gettext_noop("Reminder: the mediation is to be concluded by %(due)s."),
+    "deadline.overdue": gettext_noop("The time for mediation (%(due)s) has passed."),
+}
+
+
+def on_case_event(event: CaseEvent) -> None:
+    """One after-commit handler for every event; never lets a failure reach the caller
+    (the event is committed; this is only its echo in the rooms)."""
+    try:
+        _handle(event)
+    except Exception:
+        logger.exception(
+            "mediation could not react to event %s of case %s", event.kind, event.case_id
+        )
+
+
+def _handle(event: CaseEvent) -> None:
+    kind = event.kind
+    if kind == "message.posted" and event.payload.get("room") == rooms.NEGOTIATION:
+        _negotiation_message(event)
+        return
+    if not (
+        kind.startswith("transition.") or kind.startswith("deadline.") or kind.startswith("case.")
+    ):
+        return
+    case = Case.objects.only(
+        "id", "state", "reference", "mediator_id", "language", "ruleset", "ground"
+    ).get(pk=event.case_id)
+    if kind.startswith("transition.") or kind.startswith("case."):
+        broadcast.case_update(
+            case_id=case.pk,
+            data={"type": "state", "state": case.state},
+            mediator_id=case.mediator_id,
+        )
+        broadcast.case_recheck(case_id=case.pk)
+    if kind.startswith("transition."):
+        _transition_message(case, event)
+    elif kind.startswith("deadline."):
+        _deadline_message(case, event)
+
+
+def _transition_message(case: Case, event: CaseEvent) -> None:
+    name = event.kind.removeprefix("transition.")
+    if State.MEDIATION not in (event.from_state, event.to_state):
+        return
+    direction = "to" if event.to_state == State.MEDIATION else "from"
+    text = _TRANSITION_TEXTS.get((name, direction))
+    values: dict = {}
+    if text is None:
+        text = gettext_noop("The case is now: %(state)s.")
+        values["state"] = event.to_state
+    if name == "reach_agreement":
+        terms = event.payload.get("description", "")
+        amount = event.payload.get("amount")
+        values["terms"] = f"{terms} ¥{amount}" if amount else terms
+    if name == "terminate":
+        values["ground"] = _ground_article(case, event.ground)
+    zh, en = bilingual(text, **values)
+    if name == "terminate":
+        en = bilingual(text, ground=_ground_article(case, event.ground, english=True))[1]
+    system_message_post(case=case, text_zh=zh, text_en=en, key=f"event:{event.pk}")
+
+
+def _ground_article(case: Case, code: str, *, english: bool = False) -> str:
+    try:
+        found = ruleset_ground(ruleset_by_key(case.ruleset), code, "termination")
+    except (KeyError, ValueError):
+        return code
+    return found.article.en if english else found.article.zh
+
+
+def _deadline_message(case: Case, event: CaseEvent) -> None:
+    if event.payload.get("clock") not in MEDIATION_CLOCKS or case.state != State.MEDIATION:
+        return
+    text = _DEADLINE_TEXTS.get(event.kind)
+    if text is None:
+        return
+    zh, en = bilingual(text, due=event.payload.get("due_on", ""))
+    system_message_post(case=case, text_zh=zh, text_en=en, key=f"event:{event.pk}")
+
+
+def _negotiation_message(event: CaseEvent) -> None:
+    from cases.models import Message
+
+    message = (
+        Message.objects.filter(
+            case_id=event.case_id, room=rooms.NEGOTIATION, seq=event.payload.get("seq")
+        )
+        .select_related("case")
+        .first()
+    )
+    if message is None:
+        return
+    broadcast.message_posted(
+        case_id=event.case_id,
+        mediator_id=None,
+        payload=selectors.message_payload(message, reference=message.case.reference),
+    )
+
+
+def on_logged_out(sender, request, user, **kwargs) -> None:
+    """Close the sockets of the session that logged out (user_logged_out signal)."""
+    if user is None:
+        return
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    broadcast.user_logged_out(user_id=user.pk, session_key=session_key)

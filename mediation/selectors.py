@@ -1,0 +1,293 @@
+"""Reads for live mediation: messages as sockets and APIs show them, room state, the
+mediator's console, the transcript.
+
+Every function takes a case that the caller got through ``access_case`` and a room the
+caller may read (``cases.rooms``); none of them decides who may read what.
+"""
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import rooms
+from cases.models import Case, Deadline, Message, State
+from mediation.models import (
+    MediationSession,
+    PartyStanding,
+    Presence,
+    Proposal,
+    ReadMark,
+    RoomFile,
+)
+
+RESUME_PAGE = 200
+
+
+def file_payload(room_file: RoomFile, reference: str) -> dict:
+    return {
+        "id": room_file.pk,
+        "name": room_file.original_name,
+        "kind": room_file.kind,
+        "size": room_file.size,
+        "sha256": room_file.sha256,
+        "url": reverse("api-mediation-file", args=[reference, room_file.pk]),
+    }
+
+
+def message_payload(message: Message, *, reference: str, room_file: RoomFile | None = None) -> dict:
+    """A message as every socket and the transcript show it. The body is plain text:
+    whoever displays it escapes it (the client sets textContent, templates autoescape)."""
+    return {
+        "room": message.room,
+        "seq": message.seq,
+        "author": message.author_id,
+        "author_role": message.author_role,
+        "system": message.author_role == "system",
+        "body": message.body,
+        "client_id": message.client_id,
+        "created_at": message.created_at.isoformat(),
+        "file": file_payload(room_file, reference) if room_file else None,
+    }
+
+
+def messages_after(
+    *, case: Case, room: str, after_seq: int, limit: int = RESUME_PAGE
+) -> list[dict]:
+    """The messages of a room after ``after_seq``, in order, with their files."""
+    rows = list(
+        Message.objects.filter(case=case, room=room, seq__gt=after_seq).order_by("seq")[:limit]
+    )
+    files = {f.message_id: f for f in RoomFile.objects.filter(message_id__in=[m.pk for m in rows])}
+    return [message_payload(m, reference=case.reference, room_file=files.get(m.pk)) for m in rows]
+
+
+def room_last_seqs(*, case_id: int, room_names: list[str]) -> dict[str, int]:
+    found = dict(
+        Message.objects.filter(case_id=case_id, room__in=room_names)
+        .values_list("room")
+        .annotate(last=Max("seq"))
+        .values_list("room", "last")
+    )
+    return {room: found.get(room, 0) for room in room_names}
+
+
+def read_marks(*, case_id: int, room_names: list[str]) -> list[dict]:
+    return [
+        {"room": room, "user": user, "seq": seq}
+        for room, user, seq in ReadMark.objects.filter(
+            case_id=case_id, room__in=room_names
+        ).values_list("room", "user_id", "last_read_seq")
+    ]
+
+
+def online(*, case_id: int, now: dt.datetime | None = None) -> list[dict]:
+    """Who has a live socket on the case (heartbeat not expired): one entry per user."""
+    now = now or timezone.now()
+    seen: dict[int, dict] = {}
+    for user_id, role in (
+        Presence.objects.filter(case_id=case_id, expires_at__gt=now)
+        .order_by("connected_at")
+        .values_list("user_id", "role")
+    ):
+        seen.setdefault(user_id, {"user": user_id, "role": role})
+    return list(seen.values())
+
+
+def standings(*, case_id: int) -> dict[str, dict]:
+    now = timezone.now()
+    result = {
+        party: {"party": party, "muted_until": None, "in_caucus": False}
+        for party in ("consumer", "merchant")
+    }
+    for s in PartyStanding.objects.filter(case_id=case_id):
+        muted = s.muted_until if s.muted_until and s.muted_until > now else None
+        result[s.party] = {
+            "party": s.party,
+            "muted_until": muted.isoformat() if muted else None,
+            "in_caucus": s.in_caucus,
+        }
+    return result
+
+
+def proposal_payload(proposal: Proposal) -> dict:
+    return {
+        **proposal.terms(),
+        "status": proposal.status,
+        "accepted_by": sorted(a.party for a in proposal.acceptances.all()),
+        "created_at": proposal.created_at.isoformat(),
+    }
+
+
+def open_proposal(*, case_id: int) -> Proposal | None:
+    return (
+        Proposal.objects.filter(case_id=case_id, status=Proposal.Status.OPEN)
+        .prefetch_related("acceptances")
+        .first()
+    )
+
+
+def sessions(*, case_id: int) -> list[MediationSession]:
+    return list(MediationSession.objects.filter(case_id=case_id).order_by("starts_at", "id"))
+
+
+def session_payload(session: MediationSession) -> dict:
+    return {
+        "id": session.pk,
+        "starts_at": session.starts_at.isoformat(),
+        "duration_minutes": session.duration_minutes,
+        "note": session.note,
+    }
+
+
+def room_state(*, case: Case, user, roles: set[str]) -> dict:
+    """What a socket or page needs to start: the rooms this user reads and writes, their
+    last numbers, read receipts, standings, the open terms, sessions and who is online."""
+    readable = rooms.rooms_readable(roles)
+    last = room_last_seqs(case_id=case.pk, room_names=readable)
+    proposal = open_proposal(case_id=case.pk)
+    return {
+        "case": case.reference,
+        "state": case.state,
+        "me": {"user": user.pk, "roles": sorted(roles)},
+        "rooms": [
+            {
+                "room": room,
+                "write": rooms.may_write(roles, room) and rooms.room_open(case.state, room),
+                "last_seq": last[room],
+            }
+            for room in readable
+        ],
+        "reads": read_marks(case_id=case.pk, room_names=readable),
+        "standings": standings(case_id=case.pk),
+        "proposal": proposal_payload(proposal) if proposal else None,
+        "sessions": [session_payload(s) for s in sessions(case_id=case.pk)],
+        "online": online(case_id=case.pk),
+    }
+
+
+# --- The mediator's console ---------------------------------------------------------------
+
+
+@dataclass
+class ConsoleRow:
+    reference: str
+    state: str
+    merchant_name: str
+    unread: dict[str, int] = field(default_factory=dict)
+    deadline_due_on: str | None = None
+    deadline_provisional: bool = False
+    online: list[str] = field(default_factory=list)
+    next_session: str | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "reference": self.reference,
+            "state": self.state,
+            "merchant_name": self.merchant_name,
+            "unread": self.unread,
+            "unread_total": sum(self.unread.values()),
+            "deadline_due_on": self.deadline_due_on,
+            "deadline_provisional": self.deadline_provisional,
+            "online": self.online,
+            "next_session": self.next_session,
+        }
+
+
+def console_cases(*, mediator) -> list[ConsoleRow]:
+    """The mediator's open cases (in mediation first), with unread counts per room, the
+    running mediation deadline, who is online and the next scheduled session."""
+    cases = list(
+        Case.objects.filter(mediator=mediator)
+        .exclude(state__in=[State.CLOSED, State.REJECTED, State.WITHDRAWN])
+        .order_by("submitted_at", "id")
+        .only("id", "reference", "state", "merchant_name")
+    )
+    cases.sort(key=lambda c: c.state != State.MEDIATION)
+    ids = [c.pk for c in cases]
+    last: dict[tuple[int, str], int] = {
+        (case_id, room): seq
+        for case_id, room, seq in Message.objects.filter(
+            case_id__in=ids, room__in=rooms.MEDIATION_ROOMS
+        )
+        .values_list("case_id", "room")
+        .annotate(last=Max("seq"))
+        .values_list("case_id", "room", "last")
+    }
+    read: dict[tuple[int, str], int] = {
+        (case_id, room): seq
+        for case_id, room, seq in ReadMark.objects.filter(
+            case_id__in=ids, user=mediator
+        ).values_list("case_id", "room", "last_read_seq")
+    }
+    deadlines = {
+        d.case_id: d
+        for d in Deadline.objects.filter(
+            case_id__in=ids, clock="mediation_limit", status=Deadline.Status.RUNNING
+        )
+    }
+    now = timezone.now()
+    present: dict[int, set[str]] = {}
+    for case_id, role in Presence.objects.filter(case_id__in=ids, expires_at__gt=now).values_list(
+        "case_id", "role"
+    ):
+        present.setdefault(case_id, set()).add(role)
+    upcoming: dict[int, dt.datetime] = {}
+    for case_id, starts_at in (
+        MediationSession.objects.filter(case_id__in=ids, starts_at__gte=now)
+        .order_by("starts_at")
+        .values_list("case_id", "starts_at")
+    ):
+        upcoming.setdefault(case_id, starts_at)
+    rows = []
+    for case in cases:
+        deadline = deadlines.get(case.pk)
+        rows.append(
+            ConsoleRow(
+                reference=case.reference,
+                state=case.state,
+                merchant_name=case.merchant_name,
+                unread={
+                    room: max(0, last.get((case.pk, room), 0) - read.get((case.pk, room), 0))
+                    for room in rooms.MEDIATION_ROOMS
+                },
+                deadline_due_on=deadline.due_on.isoformat() if deadline else None,
+                deadline_provisional=bool(deadline and deadline.provisional),
+                online=sorted(present.get(case.pk, set())),
+                next_session=upcoming[case.pk].isoformat() if case.pk in upcoming else None,
+            )
+        )
+    return rows
+
+
+# --- The transcript -----------------------------------------------------------------------
+
+
+def transcript(*, case: Case) -> dict:
+    """The joint room as the case file keeps it. Caucus rooms are never part of it."""
+    messages: list[dict] = []
+    after = 0
+    while True:
+        page = messages_after(case=case, room=rooms.JOINT, after_seq=after, limit=1000)
+        if not page:
+            break
+        messages.extend(page)
+        after = page[-1]["seq"]
+    for m in messages:
+        m.pop("client_id", None)
+    canonical = json.dumps(
+        messages, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    ).encode()
+    return {
+        "case": case.reference,
+        "room": rooms.JOINT,
+        "generated_at": timezone.now().isoformat(),
+        "count": len(messages),
+        "last_seq": messages[-1]["seq"] if messages else 0,
+        "sha256": hashlib.sha256(canonical).hexdigest(),
+        "messages": messages,
+    }
