@@ -440,8 +440,16 @@ def test_messages_close_with_negotiation(c):
 
 def test_an_unknown_room_is_refused(c, case):
     with pytest.raises(DomainError) as refused:
-        negotiation.message_post(case=case, actor=c.actor("consumer"), body="x", room="joint")
+        negotiation.message_post(case=case, actor=c.actor("consumer"), body="x", room="lobby")
     assert refused.value.code == "unknown_room"
+    assert not Message.objects.exists()
+
+
+def test_the_mediation_rooms_are_not_written_through_negotiation(c, case):
+    for room in ("joint", "caucus:consumer"):
+        with pytest.raises(DomainError) as refused:
+            negotiation.message_post(case=case, actor=c.actor("consumer"), body="x", room=room)
+        assert refused.value.code == "mediation_room"
     assert not Message.objects.exists()
 
 
