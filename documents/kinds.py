@@ -25,6 +25,7 @@ class Kind(models.TextChoices):
     ARBITRATION_REFERRAL = "arbitration_referral", _("arbitration referral letter")
     MEDIATION_TRANSCRIPT = "mediation_transcript", _("mediation transcript")
     CLOSURE_REPORT = "closure_report", _("case closure report")
+    ARBITRATION_AGREEMENT = "arbitration_agreement", _("arbitration agreement")
 
 
 ORDER_121 = "samr-order-121"
@@ -100,6 +101,13 @@ SPECS: dict[str, KindSpec] = {
             Kind.MEDIATION_TRANSCRIPT, "MT", "调解笔录", "Mediation Transcript (Joint Session)"
         ),
         KindSpec(Kind.CLOSURE_REPORT, "CR", "结案报告", "Case Closure Report"),
+        KindSpec(
+            Kind.ARBITRATION_AGREEMENT,
+            "AG",
+            "仲裁协议书",
+            "Arbitration Agreement",
+            needs_confirmation=True,
+        ),
     )
 }
 
@@ -116,6 +124,8 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "transition.confirm_performance": (Kind.CLOSURE_REPORT,),
     "transition.report_breach": (Kind.CLOSURE_REPORT,),
     "transition.withdraw": (Kind.CLOSURE_REPORT,),
+    # arbitration/services/consent.py: the agreement both parties confirm.
+    "arbitration.agreement_proposed": (Kind.ARBITRATION_AGREEMENT,),
 }
 
 
@@ -161,6 +171,13 @@ EVENT_WORDS: dict[str, tuple[str, str]] = {
     "transition.close": ("结案", "Case closed"),
     "document.issued": ("签发文书", "Document issued"),
     "document.confirmed": ("当事人确认文书", "Document confirmed by a party"),
+    "arbitration.agreement_proposed": ("提出仲裁协议", "Arbitration agreement proposed"),
+    "arbitration.referral_delivered": ("仲裁案卷送达", "Referral file delivered"),
+    "arbitration.acknowledged": ("仲裁机构确认收到", "Arbitration body acknowledged receipt"),
+    "arbitration.info_requested": (
+        "仲裁机构要求补充材料",
+        "Arbitration body asked for information",
+    ),
 }
 
 OUTCOME_WORDS: dict[str, tuple[str, str]] = {

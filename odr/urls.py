@@ -30,6 +30,7 @@ def api_root(request, format=None):
             "me": reverse("api-me", request=request),
             "merchants": reverse("api-merchants", request=request),
             "cases": reverse("api-cases", request=request),
+            "arbitration_referrals": reverse("api-arbitration-referrals", request=request),
         }
     )
 
@@ -41,6 +42,7 @@ api_v1 = [
     path("", include("documents.api_urls")),
     path("", include("notifications.api_urls")),
     path("", include("mediation.api_urls")),
+    path("", include("arbitration.api_urls")),
 ]
 
 urlpatterns = [
@@ -53,6 +55,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("mediation/", include("mediation.urls")),
     path("verify/", include("documents.urls")),
+    path("arbitration/", include("arbitration.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

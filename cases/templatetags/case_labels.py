@@ -25,6 +25,11 @@ EVENT_LABELS = {
     "document.issued": _("Document issued"),
     "document.correction_requested": _("Correction of a document requested"),
     "document.revoked": _("Document revoked"),
+    "arbitration.agreement_proposed": _("Arbitration agreement proposed"),
+    "arbitration.referral_delivered": _("Referral file delivered to the arbitration body"),
+    "arbitration.acknowledged": _("Arbitration body acknowledged receipt"),
+    "arbitration.info_requested": _("Arbitration body asked for more information"),
+    "arbitration.award_filed": _("Award PDF filed"),
 }
 
 

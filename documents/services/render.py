@@ -318,6 +318,10 @@ def document_context(document: Document) -> dict:
         context["documents"] = _other_documents(document, language)
         context["timeline"] = _timeline(case, event, language)
         context["legal_basis"] = [_clock(rules, "arbitration_acceptance", language)]
+    elif document.kind == Kind.ARBITRATION_AGREEMENT:
+        # The body the parties choose is named by the proposing event (arbitration app).
+        context["arbitration"] = {"body": payload.get("body_name", "")}
+        context["legal_basis"] = [context["cpl"]]
     elif document.kind == Kind.MEDIATION_TRANSCRIPT:
         context["transcript"] = _transcript(case, language)
         context["legal_basis"] = [context["rules"]["name"]]

@@ -32,6 +32,12 @@ def _issue_all(cast, capture, *, language: str = "zh-hans") -> dict[str, Documen
     with capture(execute=True):
         failed = factories.terminate(cast, failed)
     with capture(execute=True):
+        # The arbitration agreement the parties confirm (arbitration/services/consent.py).
+        from arbitration.services.consent import agreement_propose
+
+        body = cast.arbitration.roles.first().arbitration_body_id
+        agreement_propose(case=failed, actor=cast.consumer, body_id=body)
+    with capture(execute=True):
         factories.refer(cast, failed)
     with capture(execute=True):
         negotiating = factories.submit(cast, language=language)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "documents",
     "mediation",
     "credit",
+    "arbitration",
 ]
 
 MIDDLEWARE = [
@@ -405,3 +406,23 @@ MEDIATION_DB_THREADS = env.int("MEDIATION_DB_THREADS", default=16)
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {"MediationRoomEnum": "cases.rooms.MEDIATION_ROOMS", "RoomEnum": "cases.rooms.ROOMS"}
 )
+
+# --- Arbitration (arbitration/) -------------------------------------------------------
+# Edited by the arbitration work only.
+# Requests per token (or staff user) on /api/v1/arbitration/…: "<n>/<sec|min|hour|day>".
+ARBITRATION_API_RATE = env("ARBITRATION_API_RATE", default="120/min")
+# Webhook notices: the first retry after this many seconds, doubling per attempt, for at
+# most ARBITRATION_WEBHOOK_RETRY_HOURS after the notice was made.
+ARBITRATION_WEBHOOK_BACKOFF_SECONDS = env.int("ARBITRATION_WEBHOOK_BACKOFF_SECONDS", default=60)
+ARBITRATION_WEBHOOK_RETRY_HOURS = env.int("ARBITRATION_WEBHOOK_RETRY_HOURS", default=24)
+ARBITRATION_WEBHOOK_TIMEOUT_SECONDS = env.float("ARBITRATION_WEBHOOK_TIMEOUT_SECONDS", default=10)
+# The address the notices' links point at (the API's public origin).
+ARBITRATION_PUBLIC_BASE_URL = env("ARBITRATION_PUBLIC_BASE_URL", default="http://localhost:8000")
+ARBITRATION_AWARD_MAX_BYTES = env.int("ARBITRATION_AWARD_MAX_BYTES", default=20 * 1024 * 1024)
+# How often a referral file waiting for a signed document is tried again before giving up.
+ARBITRATION_BUILD_MAX_ATTEMPTS = env.int("ARBITRATION_BUILD_MAX_ATTEMPTS", default=20)
+ARBITRATION_SWEEP_SECONDS = env.int("ARBITRATION_SWEEP_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE["arbitration-requeue-due"] = {
+    "task": "arbitration.requeue_due",
+    "schedule": ARBITRATION_SWEEP_SECONDS,
+}

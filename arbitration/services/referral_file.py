@@ -1,0 +1,400 @@
+"""The referral file: everything the Arbitration Law asks for, built once and frozen.
+
+A ZIP holding the parties, the claims with facts and reasons and the evidence list
+(``case.json``), the evidence files, the signed arbitration agreement, the mediation
+transcript (joint room only, as documents renders it), the case event log
+(``events.json``), the signed referral letter, and ``manifest.json`` listing every other
+file with its SHA-256. The manifest is signed with the platform's document-signing key
+(RSA, SHA-256; the certificate is in the ZIP as ``signer.pem``) and, when the body has a
+shared secret, with HMAC-SHA256 under that secret (``manifest.sig.json``). The manifest's
+own SHA-256 is written to the case's hash-chained event log when the file is delivered,
+so a change to any byte of any file is detectable by the body and by the platform.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from arbitration.models import Referral
+from arbitration.services.consent import agreement_document
+from cases.models import Case, CaseEvent, CaseRole
+from cases.services.events import event_append
+
+FORMAT = "odr12315-referral/1"
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig.json"
+SIGNER = "signer.pem"
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class NotReady(Exception):
+    """A part of the file does not exist yet (a document still being signed)."""
+
+
+@dataclass
+class _Files:
+    entries: list[tuple[str, bytes, str]] = field(default_factory=list)
+
+    def add(self, path: str, data: bytes, kind: str) -> None:
+        self.entries.append((path, data, kind))
+
+
+def _document_bytes(document) -> bytes:
+    with document.file.open("rb") as handle:
+        data = handle.read()
+    if hashlib.sha256(data).hexdigest() != document.sha256:
+        raise NotReady(f"{document.number}: the stored file does not match its register hash")
+    return data
+
+
+def _valid_document(queryset, what: str):
+    from documents.models import Document
+
+    document = (
+        queryset.exclude(status__in=[Document.Status.SUPERSEDED, Document.Status.REVOKED])
+        .order_by("-version")
+        .first()
+    )
+    if document is None or document.status != Document.Status.VALID:
+        raise NotReady(f"{what} is not issued yet")
+    return document
+
+
+def _case_json(case: Case, referral: Referral, evidence: list[dict]) -> dict:
+    merchant = case.merchant
+    return {
+        "format": FORMAT,
+        "case": {
+            "reference": case.reference,
+            "ruleset": case.ruleset,
+            "submitted_at": case.submitted_at.isoformat(),
+            "category": case.category,
+            "division_code": case.division_code,
+        },
+        "parties": {
+            "applicant": {
+                "role": "consumer",
+                "name": case.complainant_name,
+                "phone": case.complainant_phone,
+                "address": case.complainant_address,
+            },
+            "respondent": {
+                "role": "merchant",
+                "name": case.merchant_name,
+                "uscc": merchant.uscc if merchant else "",
+                "address": case.merchant_address,
+                "store_url": case.merchant_store_url,
+            },
+        },
+        "claims": {
+            "request": case.request,
+            "facts": case.facts,
+            "amount": str(case.amount) if case.amount is not None else None,
+            "purchase_date": case.purchase_date.isoformat() if case.purchase_date else None,
+            "order_number": case.order_number,
+            "platform": case.platform,
+            "mediation_ended": {"ground": case.ground, "reason": case.reason},
+        },
+        "evidence": evidence,
+        "arbitration_body": {"id": referral.body_id, "name": referral.body.name},
+    }
+
+
+def _events_json(case: Case) -> list[dict]:
+    # A private caucus (rooms "caucus:consumer", "caucus:merchant") is never shown to an
+    # arbitration body (cases/rooms.py): events about one stay out of the file.
+    out = []
+    for e in CaseEvent.objects.filter(case=case).order_by("seq"):
+        room = (e.payload or {}).get("room") if isinstance(e.payload, dict) else None
+        if isinstance(room, str) and room.startswith("caucus"):
+            continue
+        out.append(
+            {
+                "seq": e.seq,
+                "kind": e.kind,
+                "actor_role": e.actor_role,
+                "from_state": e.from_state,
+                "to_state": e.to_state,
+                "ground": e.ground,
+                "payload": e.payload,
+                "created_at": e.created_at.isoformat(),
+                "prev_hash": e.prev_hash,
+                "hash": e.hash,
+            }
+        )
+    return out
+
+
+def _collect(referral: Referral) -> _Files:
+    from documents.kinds import Kind
+    from documents.models import Document
+
+    case = referral.case
+    files = _Files()
+    if referral.agreement_id is None:
+        raise NotReady("the referral has no arbitration agreement")
+    agreement = agreement_document(referral.agreement)
+    if agreement is None or agreement.status != Document.Status.VALID:
+        raise NotReady("the arbitration agreement is not signed yet")
+    letter = _valid_document(
+        Document.objects.filter(
+            case=case, kind=Kind.ARBITRATION_REFERRAL, event_id=referral.event_id
+        ),
+        "the referral letter",
+    )
+    transcripts = Document.objects.filter(case=case, kind=Kind.MEDIATION_TRANSCRIPT)
+    transcript = _valid_document(transcripts, "the transcript") if transcripts.exists() else None
+
+    evidence = []
+    for item in case.evidence.select_related("uploaded_by").order_by("created_at", "id"):
+        with item.file.open("rb") as handle:
+            data = handle.read()
+        if hashlib.sha256(data).hexdigest() != item.sha256:
+            raise NotReady(f"evidence {item.pk}: the stored file does not match its hash")
+        path = f"evidence/{item.pk:06d}-{item.sha256[:16]}{item.extension}"
+        source = (
+            "consumer"
+            if item.uploaded_by_id == case.consumer_id
+            else "merchant"
+            if item.uploaded_by.roles.filter(merchant_id=case.merchant_id).exists()
+            else "other"
+        )
+        evidence.append(
+            {
+                "path": path,
+                "name": item.original_name,
+                "description": item.description,
+                "kind": item.kind,
+                "size": item.size,
+                "sha256": item.sha256,
+                "source": source,
+                "submitted_at": item.created_at.isoformat(),
+            }
+        )
+        files.add(path, data, "evidence")
+    files.add("case.json", _json(_case_json(case, referral, evidence)), "case")
+    files.add("events.json", _json(_events_json(case)), "event_log")
+    files.add(
+        f"documents/arbitration-agreement-{agreement.number}.pdf",
+        _document_bytes(agreement),
+        "arbitration_agreement",
+    )
+    files.add(
+        f"documents/referral-letter-{letter.number}.pdf", _document_bytes(letter), "referral_letter"
+    )
+    if transcript is not None:
+        files.add(
+            f"documents/mediation-transcript-{transcript.number}.pdf",
+            _document_bytes(transcript),
+            "mediation_transcript",
+        )
+    return files
+
+
+def _json(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True).encode()
+
+
+def manifest_hmac(manifest: bytes, secret: str) -> str:
+    return hmac.new(secret.encode(), manifest, hashlib.sha256).hexdigest()
+
+
+def _sign(manifest: bytes, secret: str) -> tuple[dict, bytes | None]:
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    from documents.services.pki import org_key, signing_configured
+
+    signature: dict = {"manifest_sha256": hashlib.sha256(manifest).hexdigest()}
+    pem = None
+    if signing_configured():
+        org = org_key()
+        signature["rsa_pkcs1v15_sha256"] = base64.b64encode(
+            org.private_key.sign(manifest, padding.PKCS1v15(), hashes.SHA256())
+        ).decode()
+        signature["signer_fingerprint"] = org.fingerprint
+        from cryptography import x509
+
+        pem = x509.load_der_x509_certificate(org.certificate.dump()).public_bytes(
+            serialization.Encoding.PEM
+        )
+    if secret:
+        signature["hmac_sha256"] = manifest_hmac(manifest, secret)
+    return signature, pem
+
+
+def _zip(entries: list[tuple[str, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, data in entries:
+            info = zipfile.ZipInfo(path, date_time=FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def body_secret(referral: Referral) -> str:
+    profile = getattr(referral.body, "arbitration_profile", None)
+    return profile.webhook_secret if profile else ""
+
+
+def referral_file_build(*, referral_id: int) -> Referral:
+    """Build and store the file once; deliver the referral. Raises NotReady while a part
+    is missing (the task retries)."""
+    referral = Referral.objects.select_related("case", "body", "agreement").get(pk=referral_id)
+    if referral.status != Referral.Status.PREPARING or referral.file_sha256:
+        return referral
+    Referral.objects.filter(pk=referral.pk).update(build_attempts=F("build_attempts") + 1)
+    try:
+        files = _collect(referral)
+    except NotReady as exc:
+        Referral.objects.filter(pk=referral.pk).update(build_error=str(exc)[:2000])
+        raise
+    manifest = _json(
+        {
+            "format": FORMAT,
+            "case": referral.case.reference,
+            "arbitration_body": {"id": referral.body_id, "name": referral.body.name},
+            "referral_event": {"seq": referral.event.seq, "hash": referral.event.hash},
+            "files": [
+                {
+                    "path": path,
+                    "kind": kind,
+                    "size": len(data),
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                }
+                for path, data, kind in files.entries
+            ],
+        }
+    )
+    signature, pem = _sign(manifest, body_secret(referral))
+    entries = [(path, data) for path, data, _kind in files.entries]
+    entries += [(MANIFEST, manifest), (SIGNATURE, _json(signature))]
+    if pem:
+        entries.append((SIGNER, pem))
+    archive = _zip(entries)
+    digest = hashlib.sha256(archive).hexdigest()
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=referral.case_id)
+        referral = Referral.objects.select_for_update().select_related("body").get(pk=referral.pk)
+        if referral.status != Referral.Status.PREPARING or referral.file_sha256:
+            return referral
+        name = f"arbitration/referrals/{case.reference}/{referral.pk}-{digest[:16]}.zip"
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        referral.file.name = default_storage.save(name, ContentFile(archive))
+        referral.file_sha256 = digest
+        referral.file_size = len(archive)
+        referral.manifest_sha256 = signature["manifest_sha256"]
+        referral.status = Referral.Status.DELIVERED
+        referral.delivered_at = timezone.now()
+        referral.build_error = ""
+        referral.save()
+        event_append(
+            case=case,
+            kind="arbitration.referral_delivered",
+            actor_role=CaseRole.SYSTEM,
+            payload={
+                "referral": referral.pk,
+                "body": referral.body_id,
+                "file_sha256": digest,
+                "manifest_sha256": referral.manifest_sha256,
+                "files": len(files.entries),
+            },
+        )
+        _clock_from_delivery(case, referral)
+        from arbitration.services.webhooks import delivery_create
+
+        delivery_create(referral=referral, topic="referral.delivered")
+    return referral
+
+
+def _clock_from_delivery(case: Case, referral: Referral) -> None:
+    """The body's 5-day acceptance clock runs from delivery (Arbitration Law art. 24): the
+    refer event started it; if the file is delivered on a later day, it restarts."""
+    from cases.models import Deadline, State
+    from cases.services import clocks
+
+    delivered_on = timezone.localdate(referral.delivered_at)
+    if case.state != State.REFERRED or delivered_on == timezone.localdate(
+        referral.event.created_at
+    ):
+        return
+    if clocks.deadline_end(
+        case=case, clock_key="arbitration_acceptance", status=Deadline.Status.CANCELLED
+    ):
+        clocks.deadline_start(
+            case=case, clock_key="arbitration_acceptance", start=referral.delivered_at
+        )
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    ok: bool
+    problems: tuple[str, ...]
+
+
+def referral_file_verify(data: bytes, *, secret: str = "", manifest_sha256: str = "") -> FileCheck:
+    """Check a referral ZIP: every file against the manifest, the manifest against its
+    signatures and (if given) the hash the event log recorded."""
+    problems: list[str] = []
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+        manifest = archive.read(MANIFEST)
+        signature = json.loads(archive.read(SIGNATURE))
+        listed = json.loads(manifest)["files"]
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        return FileCheck(False, (f"unreadable: {exc}",))
+    digest = hashlib.sha256(manifest).hexdigest()
+    if signature.get("manifest_sha256") != digest:
+        problems.append("manifest.json does not match manifest.sig.json")
+    if manifest_sha256 and manifest_sha256 != digest:
+        problems.append("manifest.json does not match the case event log")
+    if secret and not hmac.compare_digest(
+        signature.get("hmac_sha256", ""), manifest_hmac(manifest, secret)
+    ):
+        problems.append("the manifest's HMAC does not verify")
+    if "rsa_pkcs1v15_sha256" in signature:
+        problems.extend(_check_rsa(archive, manifest, signature))
+    for entry in listed:
+        path = entry["path"]
+        if path not in names:
+            problems.append(f"{path}: missing")
+            continue
+        if hashlib.sha256(archive.read(path)).hexdigest() != entry["sha256"]:
+            problems.append(f"{path}: SHA-256 does not match the manifest")
+    extra = names - {e["path"] for e in listed} - {MANIFEST, SIGNATURE, SIGNER}
+    problems.extend(f"{path}: not in the manifest" for path in sorted(extra))
+    return FileCheck(not problems, tuple(problems))
+
+
+def _check_rsa(archive: zipfile.ZipFile, manifest: bytes, signature: dict) -> list[str]:
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    try:
+        certificate = x509.load_pem_x509_certificate(archive.read(SIGNER))
+        certificate.public_key().verify(
+            base64.b64decode(signature["rsa_pkcs1v15_sha256"]),
+            manifest,
+            padding.PKCS1v15(),
+            hashes.SHA256(),
+        )
+    except (KeyError, ValueError, InvalidSignature):
+        return ["the manifest's signature does not verify"]
+    return []
