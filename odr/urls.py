@@ -41,6 +41,7 @@ api_v1 = [
     path("", include("cases.api_urls")),
     path("", include("documents.api_urls")),
     path("", include("notifications.api_urls")),
+    path("", include("credit.api_urls")),
     path("", include("mediation.api_urls")),
     path("", include("arbitration.api_urls")),
 ]
@@ -55,6 +56,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("mediation/", include("mediation.urls")),
     path("verify/", include("documents.urls")),
+    path("disclosure/", include("credit.disclosure_urls")),
+    path("credit/", include("credit.urls")),
     path("arbitration/", include("arbitration.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

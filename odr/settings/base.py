@@ -426,3 +426,35 @@ CELERY_BEAT_SCHEDULE["arbitration-requeue-due"] = {
     "task": "arbitration.requeue_due",
     "schedule": ARBITRATION_SWEEP_SECONDS,
 }
+
+# --- Credit (credit/) -------------------------------------------------------------------
+# Edited by the credit work only.
+# Push new credit records to an external credit system (empty: no push; the pull feed
+# /api/v1/credit/records/ is always there). The body is signed with HMAC-SHA256 when a
+# secret is set (X-ODR-Signature: sha256=<hex> over "<X-ODR-Timestamp>.<body>").
+CREDIT_EXPORT_PUSH_URL = env("CREDIT_EXPORT_PUSH_URL", default="")
+CREDIT_EXPORT_PUSH_SECRET = env("CREDIT_EXPORT_PUSH_SECRET", default="")
+CREDIT_EXPORT_PUSH_TIMEOUT = env.float("CREDIT_EXPORT_PUSH_TIMEOUT", default=10.0)
+# Tries per record, and the backoff between tries (doubling, capped).
+CREDIT_EXPORT_PUSH_MAX_ATTEMPTS = env.int("CREDIT_EXPORT_PUSH_MAX_ATTEMPTS", default=10)
+CREDIT_EXPORT_PUSH_BACKOFF_SECONDS = env.float("CREDIT_EXPORT_PUSH_BACKOFF_SECONDS", default=30.0)
+CREDIT_EXPORT_PUSH_BACKOFF_MAX_SECONDS = env.float(
+    "CREDIT_EXPORT_PUSH_BACKOFF_MAX_SECONDS", default=6 * 3600.0
+)
+CREDIT_EXPORT_SWEEP_SECONDS = env.int("CREDIT_EXPORT_SWEEP_SECONDS", default=300)
+# Credit repair: days without a new negative record before a merchant may apply.
+CREDIT_REPAIR_WAITING_DAYS = env.int("CREDIT_REPAIR_WAITING_DAYS", default=90)
+# The negative list: how many unrepaired breaches in 12 months make a merchant eligible
+# (besides grade D), and how far ahead a regulator may set the review date.
+CREDIT_NEGATIVE_LIST_BREACHES = env.int("CREDIT_NEGATIVE_LIST_BREACHES", default=2)
+CREDIT_NEGATIVE_LIST_MAX_REVIEW_DAYS = env.int("CREDIT_NEGATIVE_LIST_MAX_REVIEW_DAYS", default=365)
+# Every merchant's index is recomputed this often (decay moves every score daily).
+CREDIT_INDEX_RECOMPUTE_SECONDS = env.int("CREDIT_INDEX_RECOMPUTE_SECONDS", default=24 * 3600)
+CELERY_BEAT_SCHEDULE["credit-requeue-outbox"] = {
+    "task": "credit.requeue_outbox",
+    "schedule": CREDIT_EXPORT_SWEEP_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["credit-recompute-all"] = {
+    "task": "credit.recompute_all",
+    "schedule": CREDIT_INDEX_RECOMPUTE_SECONDS,
+}
