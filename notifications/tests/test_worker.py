@@ -105,7 +105,9 @@ def workers(redis_server, slow_twilio, tmp_path):
 @pytest.fixture
 def through_redis(redis_server, monkeypatch):
     """The after-commit hand-off publishes to the private Redis, as in production."""
-    app = Celery("notifications-test", broker=redis_server.url)
+    # Not the current app: it would stay current in this thread after the test, and every
+    # later .delay() in the run would go to this Redis, stopped by then, instead of eager.
+    app = Celery("notifications-test", broker=redis_server.url, set_as_current=False)
     app.conf.broker_connection_retry_on_startup = True
 
     def delay(notification_id):
