@@ -514,6 +514,20 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         },
     },
     # --- Sent by apps still to come (mediation, documents): the texts are ready. -----------
+    "arbitration.info_requested": {
+        "*": {
+            "zh-hans": _t(
+                "仲裁机构要求补充材料：{ref}",
+                "{arbitration_body}要求就案件 {ref} 补充材料，请登录平台查看。",
+                "{arbitration_body}要求就案件 {ref} 补充材料：{request_text}。请登录平台查看并按要求提交。",
+            ),
+            "en": _t(
+                "More information requested: {ref}",
+                "{arbitration_body} asks for more information on case {ref}. Please log in to see it.",
+                "{arbitration_body} asks for more information on case {ref}: {request_text}. Please log in to see it and reply as asked.",
+            ),
+        },
+    },
     "mediation.session_scheduled": {
         "*": {
             "zh-hans": _t(

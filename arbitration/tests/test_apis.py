@@ -238,6 +238,12 @@ def test_information_request_is_a_message_on_the_case(world, c, client):
     f.cf.af.login(client, c.consumer)
     kinds = [e["kind"] for e in client.get(f"/api/v1/cases/{mine.case.reference}/events/").json()]
     assert "arbitration.info_requested" in kinds
+    # Both parties are told, with the body's words, in their inbox (and by SMS/e-mail).
+    from notifications.models import Notification
+
+    told = Notification.objects.filter(event=event, channel="inapp")
+    assert {n.recipient_id for n in told} == {c.consumer.pk, c.merchant_staff.pk}
+    assert all("请补充购物凭证" in n.body for n in told)
 
 
 def test_settlement_in_arbitration(world):

@@ -72,6 +72,8 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "mediation.session_scheduled": (CONSUMER, MERCHANT, MEDIATOR),
     "mediation.session_reminder": (CONSUMER, MERCHANT, MEDIATOR),
     "document.ready": (CONSUMER, MERCHANT),
+    # arbitration/services/actions.py: the body asks the parties for more information.
+    "arbitration.info_requested": (CONSUMER, MERCHANT),
 }
 # Chatty events go to the inbox only, never by SMS or email.
 INAPP_ONLY = frozenset({"message.posted"})
@@ -231,6 +233,9 @@ class EventValues(dict):
             amount = format_amount(terms["amount"], self.language)
             text = f"{text}（{amount}）" if _zh(self.language) else f"{text} ({amount})"
         return text
+
+    def _request_text(self) -> str:
+        return _sentence(self.payload.get("message") or "") or "—"
 
     def _arbitration_body(self) -> str:
         return self.case.arbitration_body.name if self.case.arbitration_body_id else "—"

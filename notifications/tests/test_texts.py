@@ -27,6 +27,7 @@ VALUES = {
     "clock_name_cap": "Clock",
     "when": "WHEN",
     "document": "DOC",
+    "request_text": "REQUEST",
 }
 
 
