@@ -44,6 +44,7 @@ api_v1 = [
     path("", include("credit.api_urls")),
     path("", include("mediation.api_urls")),
     path("", include("arbitration.api_urls")),
+    path("", include("supervision.api_urls")),
 ]
 
 urlpatterns = [
@@ -59,6 +60,7 @@ urlpatterns = [
     path("disclosure/", include("credit.disclosure_urls")),
     path("credit/", include("credit.urls")),
     path("arbitration/", include("arbitration.urls")),
+    path("supervision/", include("supervision.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -7,6 +7,7 @@ Celery. With ``DATABASE_URL`` and ``REDIS_URL`` it runs on PostgreSQL and Redis.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "mediation",
     "credit",
     "arbitration",
+    "supervision",
 ]
 
 MIDDLEWARE = [
@@ -457,4 +459,19 @@ CELERY_BEAT_SCHEDULE["credit-requeue-outbox"] = {
 CELERY_BEAT_SCHEDULE["credit-recompute-all"] = {
     "task": "credit.recompute_all",
     "schedule": CREDIT_INDEX_RECOMPUTE_SECONDS,
+}
+
+# --- Supervision (supervision/) ---------------------------------------------------------
+# Edited by the supervision work only.
+# Risk detection runs this often; it is idempotent (one alert per spike), so any period is
+# safe. Monthly reports are built on the first of the month at this hour (Beijing time).
+SUPERVISION_DETECT_SECONDS = env.int("SUPERVISION_DETECT_SECONDS", default=3600)
+SUPERVISION_REPORT_HOUR = env.int("SUPERVISION_REPORT_HOUR", default=3)
+CELERY_BEAT_SCHEDULE["supervision-detect-alerts"] = {
+    "task": "supervision.detect_alerts",
+    "schedule": SUPERVISION_DETECT_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["supervision-monthly-reports"] = {
+    "task": "supervision.monthly_reports",
+    "schedule": crontab(minute=0, hour=SUPERVISION_REPORT_HOUR, day_of_month=1),
 }

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SupervisionConfig(AppConfig):
+    """The regulator's workspace. It reads cases, credit and documents; nothing imports it,
+    and it registers no case-event handler: every figure is read from the records."""
+
+    name = "supervision"
+    verbose_name = _("Supervision")

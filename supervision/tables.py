@@ -1,0 +1,181 @@
+"""The dashboard's figures as named tables: what the page shows, the CSV downloads and the
+API returns are these same rows, so the three never disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from cases.categories import CATEGORY_CHOICES
+from cases.models import State
+from supervision.selectors.dashboard import STAGES, Figures, Row
+
+STAGE_LABELS = {
+    "intake": gettext_lazy("intake"),
+    "negotiation": pgettext_lazy("stage", "negotiation"),
+    "review": gettext_lazy("regulator review"),
+    "mediation": pgettext_lazy("stage", "mediation"),
+    "arbitration": gettext_lazy("arbitration"),
+    "performance": gettext_lazy("performance"),
+    "ended": gettext_lazy("ended"),
+}
+CLOCK_LABELS = {
+    "negotiation_answer": gettext_lazy("merchant's answer"),
+    "acceptance_decision": gettext_lazy("acceptance decision"),
+    "review_acceptance": gettext_lazy("acceptance decision"),
+    "mediation_limit": gettext_lazy("mediation limit"),
+    "termination_notice": gettext_lazy("termination notice"),
+    "arbitration_acceptance": gettext_lazy("arbitration acceptance"),
+    "performance": gettext_lazy("performance"),
+    "limitation": gettext_lazy("limitation"),
+}
+CATEGORY_LABELS = dict(CATEGORY_CHOICES)
+FIGURES = (
+    "summary",
+    "by_state",
+    "by_stage",
+    "overdue",
+    "median_time",
+    "per_day",
+    "by_category",
+    "by_district",
+    "by_platform",
+    "by_merchant",
+)
+
+
+@dataclass
+class Table:
+    name: str
+    title: str
+    columns: list[str]
+    rows: list[list]
+    # (label, value) pairs for the chart; None: no chart for this table.
+    chart: list[tuple[str, float | int | None]] | None = None
+    unit: str = ""
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def _outcome_columns() -> list[str]:
+    return [
+        _("cases"),
+        _("handled"),
+        _("with an agreement"),
+        _("settlement rate (%)"),
+        _("performed"),
+        _("breached"),
+        _("performance rate (%)"),
+    ]
+
+
+def _outcome_cells(row: Row) -> list:
+    return [
+        row.cases,
+        row.handled,
+        row.agreed,
+        _pct(row.settlement_rate),
+        row.performed,
+        row.breached,
+        _pct(row.performance_rate),
+    ]
+
+
+def _breakdown(name: str, title: str, key_title: str, rows: list[Row], label) -> Table:
+    return Table(
+        name=name,
+        title=title,
+        columns=[key_title, *_outcome_columns()],
+        rows=[[label(r), *_outcome_cells(r)] for r in rows],
+        chart=[(label(r), r.cases) for r in rows[:12]],
+    )
+
+
+def figure_tables(figures: Figures) -> dict[str, Table]:
+    state_labels = dict(State.choices)
+    none = _("(none)")
+    tables = [
+        Table(
+            name="summary",
+            title=_("Summary"),
+            columns=_outcome_columns(),
+            rows=[_outcome_cells(figures.total)],
+        ),
+        Table(
+            name="by_state",
+            title=_("Cases by state"),
+            columns=[_("state"), _("code"), _("cases")],
+            rows=[[str(state_labels[s]), s, n] for s, n in figures.by_state.items()],
+            chart=[(str(state_labels[s]), n) for s, n in figures.by_state.items() if n],
+        ),
+        Table(
+            name="by_stage",
+            title=_("Cases by stage"),
+            columns=[_("stage"), _("code"), _("cases")],
+            rows=[[str(STAGE_LABELS[s]), s, n] for s, n in figures.by_stage.items()],
+            chart=[(str(STAGE_LABELS[s]), n) for s, n in figures.by_stage.items()],
+        ),
+        Table(
+            name="overdue",
+            title=_("Overdue cases by deadline"),
+            columns=[_("deadline"), _("code"), _("cases")],
+            rows=[[str(CLOCK_LABELS.get(c, c)), c, n] for c, n in figures.overdue_by_clock.items()],
+            chart=[(str(CLOCK_LABELS.get(c, c)), n) for c, n in figures.overdue_by_clock.items()],
+        ),
+        Table(
+            name="median_time",
+            title=_("Median time in each stage (hours)"),
+            columns=[_("state"), _("code"), _("median hours")],
+            rows=[
+                [str(state_labels[s]), s, "" if h is None else f"{h:.1f}"]
+                for s, h in figures.median_hours_by_state.items()
+            ],
+            chart=[
+                (str(state_labels[s]), h)
+                for s, h in figures.median_hours_by_state.items()
+                if h is not None
+            ],
+            unit=" h",
+        ),
+        Table(
+            name="per_day",
+            title=_("Complaints per day"),
+            columns=[_("date"), _("cases")],
+            rows=[[d.isoformat(), n] for d, n in figures.per_day],
+        ),
+        _breakdown(
+            "by_category",
+            _("By category"),
+            _("category"),
+            figures.by_category,
+            lambda r: str(CATEGORY_LABELS.get(r.key, r.key)),
+        ),
+        _breakdown(
+            "by_district",
+            _("By district"),
+            _("division code"),
+            figures.by_district,
+            lambda r: r.key,
+        ),
+        _breakdown(
+            "by_platform",
+            _("By platform"),
+            _("platform"),
+            figures.by_platform,
+            lambda r: r.key or none,
+        ),
+        _breakdown(
+            "by_merchant",
+            _("Merchants with most complaints"),
+            _("merchant"),
+            figures.by_merchant,
+            lambda r: r.label or none,
+        ),
+    ]
+    assert tuple(t.name for t in tables) == FIGURES
+    assert set(STAGES) == set(STAGE_LABELS)
+    return {t.name: t for t in tables}

@@ -1,0 +1,1 @@
+"""The workspace's pages, split by what they are about."""
