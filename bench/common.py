@@ -127,6 +127,64 @@ class BenchDatabase:
                 log(f"could not drop database {self.name}: {exc}")
 
 
+class ReusedDatabase(BenchDatabase):
+    """--reuse: an already loaded database, neither created nor dropped."""
+
+    def __enter__(self) -> BenchDatabase:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        return None
+
+
+class KeptDatabase(BenchDatabase):
+    """--keep: created as usual, left in place at the end."""
+
+    def __exit__(self, *exc_info) -> None:
+        log(f"kept database {self.name}: dropdb -h {HOST} -U {PG_USER} --force {self.name}")
+
+
+def bench_database(prefix: str, *, reuse: str = "", keep: bool = False) -> BenchDatabase:
+    """The database of a run over generated data: fresh and dropped, fresh and kept
+    (--keep), or one loaded before (--reuse NAME)."""
+    if reuse:
+        return ReusedDatabase(reuse)
+    name = f"{prefix}_{os.getpid()}"
+    return KeptDatabase(name) if keep else BenchDatabase(name)
+
+
+class HttpClient:
+    """One keep-alive HTTP connection to 127.0.0.1, a request at a time; reconnects once
+    if the server closed it. Asks for Chinese, with the session cookie when given."""
+
+    def __init__(self, port: int, *, session: str = "", timeout: float = 30) -> None:
+        self.port = port
+        self.timeout = timeout
+        self.headers = {"Accept-Language": "zh-hans"}
+        if session:
+            self.headers["Cookie"] = f"sessionid={session}"
+        self.conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+
+    def get(self, path: str) -> tuple[int, float, bytes]:
+        """Status, milliseconds and body of GET path."""
+        for attempt in (1, 2):
+            started = time.perf_counter()
+            try:
+                self.conn.request("GET", path, headers=self.headers)
+                response = self.conn.getresponse()
+                body = response.read()
+                return response.status, (time.perf_counter() - started) * 1000, body
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
+                if attempt == 2:
+                    raise
+        raise BenchError("unreachable")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 # --- Django processes ------------------------------------------------------------------
 
 

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import json
 import os
 import sys
@@ -55,9 +54,10 @@ from bench.common import (
     HOST,
     PG_PORT,
     PG_USER,
-    BenchDatabase,
     BenchError,
     DaphneServer,
+    HttpClient,
+    bench_database,
     log,
     marked_json,
     run_python,
@@ -222,33 +222,7 @@ def summary(name: str, values_ms: list[float]) -> dict:
     }
 
 
-class Client:
-    """One keep-alive HTTP connection; a request at a time; reconnects if the server closes."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.conn = http.client.HTTPConnection(HOST, port, timeout=30)
-
-    def get(self, path: str) -> tuple[int, float, bytes]:
-        for attempt in (1, 2):
-            started = time.perf_counter()
-            try:
-                self.conn.request("GET", path, headers={"Accept-Language": "zh-hans"})
-                response = self.conn.getresponse()
-                body = response.read()
-                return response.status, (time.perf_counter() - started) * 1000, body
-            except (http.client.HTTPException, OSError):
-                self.conn.close()
-                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
-                if attempt == 2:
-                    raise
-        raise BenchError("unreachable")
-
-    def close(self) -> None:
-        self.conn.close()
-
-
-def measure_http(client: Client, paths: list[str], *, what: str) -> tuple[list[float], int]:
+def measure_http(client: HttpClient, paths: list[str], *, what: str) -> tuple[list[float], int]:
     latencies, errors = [], 0
     for path in paths:
         ms = _http(client, path, what)
@@ -259,7 +233,7 @@ def measure_http(client: Client, paths: list[str], *, what: str) -> tuple[list[f
     return latencies, errors
 
 
-def _http(client: Client, path: str, what: str) -> float | None:
+def _http(client: HttpClient, path: str, what: str) -> float | None:
     status, ms, body = client.get(path)
     if status != 200:
         log(f"{what}: {status} for {path}: {body[:300]!r}")
@@ -295,7 +269,7 @@ class Sql:
         self.conn.close()
 
 
-def interleaved(client: Client, sql: Sql, usccs: list[str], queries: list[str]):
+def interleaved(client: HttpClient, sql: Sql, usccs: list[str], queries: list[str]):
     """Ours and the baseline take turns on each merchant and query, in rotating order, so
     that neither always finds the database's cache warmed by the other."""
     out: dict[str, list[float]] = {
@@ -350,13 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     figures: dict = {}
     try:
-        if args.reuse:
-            context = _Reused(args.reuse)
-        elif args.keep:
-            context = _Kept(f"odr_bench_credit_{os.getpid()}")
-        else:
-            context = BenchDatabase(f"odr_bench_credit_{os.getpid()}")
-        with context as db:
+        with bench_database("odr_bench_credit", reuse=args.reuse, keep=args.keep) as db:
             env = server_env(database_url=db.url, conn_max_age=0)
             if not args.reuse:
                 log("migrating")
@@ -426,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
 
             with DaphneServer(env=env) as server:
                 server.wait_healthy()
-                client = Client(server.port)
+                client = HttpClient(server.port, timeout=30)
                 sql = Sql(db.url, today, since)
                 try:
                     log("warm-up (not measured): 20 merchants, 10 searches, both ways")
@@ -528,23 +496,6 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(json.dumps(result), flush=True)
     return 1 if args.check and not bar_met else 0
-
-
-class _Reused(BenchDatabase):
-    """--reuse: an already loaded database, neither created nor dropped."""
-
-    def __enter__(self) -> BenchDatabase:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        return None
-
-
-class _Kept(BenchDatabase):
-    """--keep: created as usual, left in place at the end."""
-
-    def __exit__(self, *exc_info) -> None:
-        log(f"kept database {self.name}: dropdb -h {HOST} -U {PG_USER} --force {self.name}")
 
 
 if __name__ == "__main__":

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import json
 import os
 import sys
@@ -55,9 +54,10 @@ from bench.common import (
     HOST,
     PG_PORT,
     PG_USER,
-    BenchDatabase,
     BenchError,
     DaphneServer,
+    HttpClient,
+    bench_database,
     log,
     marked_json,
     run_python,
@@ -198,34 +198,6 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-class Client:
-    """One keep-alive connection with a session cookie; one request at a time."""
-
-    def __init__(self, port: int, session: str) -> None:
-        self.port = port
-        self.session = session
-        self.conn = http.client.HTTPConnection(HOST, port, timeout=60)
-
-    def get(self, path: str) -> tuple[int, float, bytes]:
-        headers = {"Cookie": f"sessionid={self.session}", "Accept-Language": "zh-hans"}
-        for attempt in (1, 2):
-            started = time.perf_counter()
-            try:
-                self.conn.request("GET", path, headers=headers)
-                response = self.conn.getresponse()
-                body = response.read()
-                return response.status, (time.perf_counter() - started) * 1000, body
-            except (http.client.HTTPException, OSError):
-                self.conn.close()
-                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
-                if attempt == 2:
-                    raise
-        raise BenchError("unreachable")
-
-    def close(self) -> None:
-        self.conn.close()
-
-
 class Sql:
     def __init__(self, database_url: str, params: dict) -> None:
         import psycopg
@@ -263,13 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     figures: dict = {}
     try:
-        if args.reuse:
-            context = _Reused(args.reuse)
-        elif args.keep:
-            context = _Kept(f"odr_bench_dashboard_{os.getpid()}")
-        else:
-            context = BenchDatabase(f"odr_bench_dashboard_{os.getpid()}")
-        with context as db:
+        with bench_database("odr_bench_dashboard", reuse=args.reuse, keep=args.keep) as db:
             env = server_env(database_url=db.url, conn_max_age=60)
             if not args.reuse:
                 log("migrating")
@@ -337,8 +303,8 @@ def main(argv: list[str] | None = None) -> int:
 
             with DaphneServer(env=env) as server:
                 server.wait_healthy()
-                client = Client(server.port, setup["regulator"])
-                admin = Client(server.port, setup["admin"])
+                client = HttpClient(server.port, session=setup["regulator"], timeout=60)
+                admin = HttpClient(server.port, session=setup["admin"], timeout=60)
                 sql = Sql(db.url, params)
                 page_ms: list[float] = []
                 sql_ms: list[float] = []
@@ -512,23 +478,6 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(json.dumps(result, ensure_ascii=False), flush=True)
     return 1 if args.check and not bar_met else 0
-
-
-class _Reused(BenchDatabase):
-    """--reuse: an already loaded database, neither created nor dropped."""
-
-    def __enter__(self) -> BenchDatabase:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        return None
-
-
-class _Kept(BenchDatabase):
-    """--keep: created as usual, left in place at the end."""
-
-    def __exit__(self, *exc_info) -> None:
-        log(f"kept database {self.name}: dropdb -h {HOST} -U {PG_USER} --force {self.name}")
 
 
 if __name__ == "__main__":

@@ -5,21 +5,20 @@ As a regulator (who may read the feed) and as the merchant's staff (who may repl
 merchant with real records. Bounded: a few examples per operation.
 """
 
-import functools
 import re
 
 import pytest
-import schemathesis
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis.internal.conjecture import utils as conjecture_utils
 from rest_framework.authtoken.models import Token
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from cases.tests import factories as cf
+from cases.tests.test_schema_fuzz import (  # noqa: F401 (autouse fixtures)
+    CHECKS,
+    _hypothesis_jsonschema_compat,
+    _keep_the_test_connection,
+    _raw_schema,
+    _schema,
+)
 from credit.tests import factories as f
 
 pytestmark = [
@@ -28,55 +27,11 @@ pytestmark = [
 ]
 
 MAX_EXAMPLES = 25
-CHECKS = (not_a_server_error, response_schema_conformance)
 OPERATIONS = [
     ("GET", "/api/v1/credit/merchants/{uscc}/"),
     ("GET", "/api/v1/credit/records/"),
     ("POST", "/api/v1/credit/records/{record_id}/reply/"),
 ]
-
-
-class _ManyWithMore(conjecture_utils.many):
-    """``many()`` as hypothesis-jsonschema 0.23 drives it (see cases/tests/test_schema_fuzz.py)."""
-
-    _steps = None
-
-    def more(self) -> bool:
-        if self._steps is None:
-            self.__enter__()
-            self._steps = iter(self)
-        if next(self._steps, _END) is _END:
-            self.__exit__(None, None, None)
-            return False
-        return True
-
-
-_END = object()
-
-
-@pytest.fixture(autouse=True)
-def _hypothesis_jsonschema_compat(monkeypatch):
-    if not hasattr(conjecture_utils.many, "more"):
-        monkeypatch.setattr(conjecture_utils, "many", _ManyWithMore)
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@functools.cache
-def _app():
-    return get_wsgi_application()
-
-
-@functools.cache
-def _raw_schema() -> dict:
-    return schemathesis.from_wsgi("/api/schema/", _app()).raw_schema
 
 
 def _credit_paths() -> set[str]:
@@ -126,7 +81,7 @@ def af_user_with_roles(c):
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_operation_answers_within_its_schema(world, method, path):
-    operation = schemathesis.from_dict(_raw_schema(), app=_app())[path][method]
+    operation = _schema()[path][method]
 
     @given(case=operation.as_strategy())
     @settings(
