@@ -25,6 +25,7 @@ from cases.services.transitions import (
     SPECS,
     VIA_OFFER,
     case_transition,
+    check_transition_door,
     field_choices,
     transitions_available,
 )
@@ -367,6 +368,7 @@ class CaseTransitionsApi(APIView):
             raise Conflict(
                 _("In negotiation, a case is settled by accepting an offer."), code="use_offers"
             )
+        check_transition_door(name=name)
         fields = (
             {k: v for k, v in request.data.items() if k != "name"}
             if hasattr(request.data, "items")

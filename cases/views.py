@@ -53,7 +53,12 @@ from cases.selectors import Action, access_case
 from cases.services import evidence as evidence_services
 from cases.services import negotiation
 from cases.services.intake import ComplaintData, case_submit
-from cases.services.transitions import SPECS, case_transition, transitions_available
+from cases.services.transitions import (
+    SPECS,
+    case_transition,
+    check_transition_door,
+    transitions_available,
+)
 from odr.errors import Conflict, DomainError, NotAllowed, NotFound
 
 PAGE_SIZE = 25
@@ -774,6 +779,7 @@ def transition(request: HttpRequest, ref: str, name: str) -> str:
     spec = SPECS.get(name)
     if spec is None:
         raise DomainError(_("Unknown action “%(name)s”.") % {"name": name[:40]})
+    check_transition_door(name=name)
     if name not in {s.name for s in transitions_available(case=case, actor=request.user)}:
         # Not open to this user now: the service says why (409, 403, or use the offers).
         case_transition(case=case, name=name, actor=request.user, data={})

@@ -40,7 +40,8 @@ class TransitionSpec:
     name: str
     label: Any
     fields: tuple[FieldSpec, ...] = field(default_factory=tuple)
-    # Taken through another service (offers), not through the transitions endpoint.
+    # Taken through another app's service, not through the transitions endpoint or the
+    # case page: an award is recorded by the arbitration app, with its PDF and terms.
     via: str = ""
 
 
@@ -85,7 +86,7 @@ SPECS: dict[str, TransitionSpec] = {
         TransitionSpec("close", gettext_lazy("Close the case"), (_OPTIONAL_REASON,)),
         TransitionSpec("arbitration_accept", gettext_lazy("Accept the referral")),
         TransitionSpec("arbitration_decline", gettext_lazy("Decline the referral"), (_REASON,)),
-        TransitionSpec("record_award", gettext_lazy("Record the award"), _TERMS),
+        TransitionSpec("record_award", gettext_lazy("Record the award"), _TERMS, via="arbitration"),
         TransitionSpec("confirm_performance", gettext_lazy("Confirm it was done")),
         TransitionSpec("report_breach", gettext_lazy("Report it was not done"), (_REASON,)),
         TransitionSpec("withdraw", gettext_lazy("Withdraw the complaint"), (_OPTIONAL_REASON,)),
@@ -191,14 +192,26 @@ def _actor_role(case: Case, actor) -> str:
 
 
 def transitions_available(*, case: Case, actor) -> list[TransitionSpec]:
-    """The transitions this actor may take now (conditions met and permitted)."""
+    """The transitions this actor may take now (conditions met and permitted) through the
+    transitions endpoint and the case page."""
     result = []
     for transition in case.get_available_user_state_transitions(actor):
         spec = SPECS[transition.name]
-        if (spec.name, case.state) in VIA_OFFER:
+        if (spec.name, case.state) in VIA_OFFER or spec.via:
             continue
         result.append(spec)
     return result
+
+
+def check_transition_door(*, name: str) -> None:
+    """Refuse, at the transitions endpoint and the case page, a transition that another
+    app takes with more than the case fields (an award needs its PDF and terms)."""
+    spec = SPECS.get(name)
+    if spec is not None and spec.via == "arbitration":
+        raise Conflict(
+            _("An award is recorded through the arbitration portal or API, with the award PDF."),
+            code="use_arbitration",
+        )
 
 
 def _method(case: Case, name: str):

@@ -614,7 +614,7 @@ def test_api_mediator_sees_termination_grounds(client):
         (S.MEDIATION_FAILED, "regulator", ["close"]),
         (S.REFERRED, "arbitration_staff", ["arbitration_accept", "arbitration_decline"]),
         (S.REFERRED, "consumer", ["withdraw"]),
-        (S.ARBITRATING, "arbitration_staff", ["record_award", "settle"]),
+        (S.ARBITRATING, "arbitration_staff", ["settle"]),
         (S.SETTLED, "consumer", ["confirm_performance", "report_breach", "withdraw"]),
         (S.SETTLED, "merchant_staff", []),
         (S.AWARDED, "consumer", ["confirm_performance", "report_breach", "withdraw"]),
@@ -840,3 +840,20 @@ def test_a_performance_date_from_today_to_a_year_ahead_is_accepted(days):
         data=cf.terms(performance_due_on=due.isoformat()),
     )
     assert Case.objects.get(pk=case.pk).performance_due_on == due
+
+
+def test_an_award_is_not_recorded_through_the_transitions_endpoint(client):
+    """It needs the award PDF and its terms: the arbitration app records it (the portal or
+    its API); here it is neither offered nor taken."""
+    c = cf.cast()
+    case = cf.case_in(S.ARBITRATING, c)
+    before = cf.snapshot(case)
+    af.login(client, c.arbitration_staff)
+    assert "record_award" not in _names(client.get(_url(case)))
+    response = _post(client, case, {"name": "record_award", **cf.terms()})
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "use_arbitration"
+    assert cf.snapshot(case) == before
+    # A stranger still learns nothing about the case: the access check comes first.
+    af.login(client, c.other_consumer)
+    assert _post(client, case, {"name": "record_award", **cf.terms()}).status_code in (403, 404)
