@@ -120,6 +120,12 @@ def _both_consented_to_arbitration(case: "Case") -> bool:
     return case.arbitration_consented
 
 
+def _merchant_on_the_platform(case: "Case") -> bool:
+    # Both parties confirm a mediation agreement with an SMS code (documents/): the
+    # merchant can only do so with a platform account, once a regulator has linked it.
+    return case.merchant_id is not None
+
+
 class CaseSequence(models.Model):
     """The last reference number given out per region and year (row-locked to increment)."""
 
@@ -289,6 +295,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=State.MEDIATION,
         target=State.SETTLED,
         permission=_may(CaseRole.MEDIATOR),
+        conditions=[_merchant_on_the_platform],
     )
     def reach_agreement(self, *, terms: dict, performance_due_on) -> None:
         self.settlement_terms = terms

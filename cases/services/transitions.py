@@ -294,6 +294,11 @@ def case_transition(
 def _condition_message(case: Case, name: str) -> str:
     if name == "refer_to_arbitration":
         return _("Both the consumer and the merchant must sign the arbitration agreement first.")
+    if name == "reach_agreement":
+        return _(
+            "The merchant is not linked to its platform record yet, so it cannot confirm the "
+            "agreement. Ask a regulator to link the merchant first."
+        )
     return _("The conditions for this action are not met.")
 
 

@@ -857,3 +857,21 @@ def test_an_award_is_not_recorded_through_the_transitions_endpoint(client):
     # A stranger still learns nothing about the case: the access check comes first.
     af.login(client, c.other_consumer)
     assert _post(client, case, {"name": "record_award", **cf.terms()}).status_code in (403, 404)
+
+
+def test_no_mediation_agreement_while_the_merchant_is_not_on_the_platform(client):
+    """The merchant confirms an agreement with an SMS code: without a linked platform
+    record nobody could, and the agreement would wait for ever. Refused, saying why."""
+    c = cf.cast()
+    case = cf.case_in(S.MEDIATION, c)
+    Case.objects.filter(pk=case.pk).update(merchant=None)
+    case.refresh_from_db()
+    before = cf.snapshot(case)
+    with pytest.raises(Conflict) as refused:
+        case_transition(case=case, name="reach_agreement", actor=c.mediator, data=cf.terms())
+    assert refused.value.code == "condition_not_met"
+    assert "link" in str(refused.value).lower()
+    assert cf.snapshot(case) == before
+    af.login(client, c.mediator)
+    assert "reach_agreement" not in _names(client.get(_url(case)))
+    assert "terminate" in _names(client.get(_url(case)))
