@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Merchant
 from cases.models import Case
 from credit.deidentify import scrub_text
-from credit.index import NEGATIVE_KINDS
-from credit.models import CreditRecord, NegativeListEntry
+from credit.models import NegativeListEntry
 from credit.selectors import merchant_figures, merchant_index, regulates
 from odr.errors import Conflict, DomainError, NotAllowed
 
@@ -62,17 +61,24 @@ def _public_reason(text: str, *, merchant: Merchant) -> str:
     A regulator may cite a case by its consumer, phone or order number; like a merchant's
     reply, the text keeps none of them. The merchant's own code stays readable.
     """
-    cases = CreditRecord.objects.filter(merchant=merchant, kind__in=NEGATIVE_KINDS).values(
-        "case_id"
+    # Every complainant of the merchant, not only those with negative records: a reason
+    # may mention any case. The newest first, bounded.
+    rows = (
+        Case.objects.filter(merchant=merchant)
+        .order_by("-submitted_at")
+        .values_list(
+            "complainant_name", "complainant_phone", "complainant_address", "order_number"
+        )[:MAX_NAMES]
     )
-    names = tuple(
-        Case.objects.filter(pk__in=cases)
-        .values_list("complainant_name", flat=True)
-        .distinct()[:MAX_NAMES]
-    )
+    names, exact = set(), set()
+    for name, phone, address, order in rows:
+        names.add(name)
+        exact.update((phone, address, order))
     placeholder = "\x00USCC\x00"
     kept = text.replace(merchant.uscc, placeholder)
-    return scrub_text(kept, names=names).replace(placeholder, merchant.uscc)
+    return scrub_text(kept, names=tuple(names), exact=tuple(exact)).replace(
+        placeholder, merchant.uscc
+    )
 
 
 def _check_review_on(review_on: dt.date | None) -> dt.date:

@@ -36,12 +36,16 @@ def reply_attach(*, record: CreditRecord, actor, body: str) -> CreditReply:
     if CreditReply.objects.filter(record=record).exists():
         raise Conflict(_("This record already has your reply."), code="already_replied")
     complainant = (
-        Case.objects.filter(pk=record.case_id).values_list("complainant_name", flat=True).first()
-    )
+        Case.objects.filter(pk=record.case_id)
+        .values_list("complainant_name", "complainant_phone", "complainant_address", "order_number")
+        .first()
+    ) or ("", "", "", "")
     try:
         with transaction.atomic():
             return CreditReply.objects.create(
-                record=record, author=actor, body=scrub_text(text, names=(complainant or "",))
+                record=record,
+                author=actor,
+                body=scrub_text(text, names=(complainant[0],), exact=tuple(complainant[1:])),
             )
     except IntegrityError as exc:  # a second reply at the same moment
         raise Conflict(_("This record already has your reply."), code="already_replied") from exc

@@ -218,7 +218,7 @@ def test_the_published_reason_never_names_a_consumer(client, c):
     assert response.status_code == 302
     entry = NegativeListEntry.objects.get()
     assert entry.reason == (
-        f"{c.merchant.uscc} 两次不履行：消费者张**（***，订单JD***）和欧**（***@***）"
+        f"{c.merchant.uscc} 两次不履行：消费者张**（***，订单***）和欧**（***@***）"
     )
     client.logout()
     for page in (f"/credit/merchants/{c.merchant.uscc}/", "/disclosure/"):

@@ -150,3 +150,25 @@ def test_an_error_on_a_record_of_an_older_page_is_shown_with_that_record(client,
     response = client.post(_url(old), {"body": ""})
     assert response.status_code == 400
     assert f'id="reply-{old.pk}-body-error"' in response.text
+
+
+@pytest.mark.parametrize(
+    ("written", "leaked"),
+    [
+        ("已联系消费者，电话138.0000.0001", "0001"),
+        ("电话 一三八零零零零零零零一 已回访", "一三八零"),
+        ("已按山东省临沂市兰山区金雀山路1号2-301室地址寄回", "金雀山路1号"),
+        ("订单 JD_2026_0101_1234 已退款 1299.00 元", "0101_1234"),
+    ],
+)
+def test_a_reply_never_publishes_a_phone_address_or_order_however_written(
+    client, c, written, leaked
+):
+    """Whatever separates the digits, Chinese numerals, a street address: none of it is
+    published; a sum of money stays."""
+    from credit.deidentify import scrub_text
+
+    public = scrub_text(written)
+    assert leaked not in public
+    if "1299.00" in written:
+        assert "1299.00" in public
