@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from odr.errors import DomainError
 from supervision.forms import FilterForm
-from supervision.selectors.alerts import alerts_in
+from supervision.selectors.alerts import alert_evidence, alerts_in
 from supervision.selectors.dashboard import dashboard_figures
 from supervision.selectors.scope import access_scope
 from supervision.tables import figure_tables
@@ -89,7 +89,7 @@ class AlertListApi(APIView):
                         "division_code": a.division_code,
                         "subject": a.subject_label,
                         "window": a.window,
-                        "evidence": a.evidence,
+                        "evidence": alert_evidence(alert=a, scope=scope),
                         "assignee": a.assignee_id,
                         "created_at": a.created_at.isoformat(),
                     }

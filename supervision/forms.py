@@ -164,6 +164,12 @@ class MonthForm(forms.Form):
     )
     jurisdiction = forms.RegexField(label=gettext_lazy("Jurisdiction"), regex=r"^\d{6}$")
 
+    def clean_month(self) -> str:
+        value = self.cleaned_data["month"]
+        if not 2000 <= int(value[:4]) <= 2100:
+            raise forms.ValidationError(_("Give a month between 2000 and 2100."))
+        return value
+
     def month_start(self) -> dt.date:
         year, month = self.cleaned_data["month"].split("-")
         return dt.date(int(year), int(month), 1)

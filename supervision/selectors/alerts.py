@@ -58,3 +58,21 @@ def _nonempty(field: str):
     from django.db.models import Q
 
     return ~Q(**{field: ""})
+
+
+def alert_evidence(*, alert: Alert, scope: Scope) -> dict:
+    """The alert's evidence as this regulator may see it: the cases outside their
+    jurisdiction (a spike can span districts) are counted, never named."""
+    from cases.models import Case
+
+    evidence = dict(alert.evidence or {})
+    refs = list(evidence.get("cases") or [])
+    if refs:
+        visible = set(
+            Case.objects.filter(reference__in=refs)
+            .filter(scope.q())
+            .values_list("reference", flat=True)
+        )
+        evidence["cases"] = [ref for ref in refs if ref in visible]
+        evidence["cases_elsewhere"] = len(refs) - len(evidence["cases"])
+    return evidence

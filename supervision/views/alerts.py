@@ -15,6 +15,7 @@ from supervision.forms import AlertRuleForm, AssignForm, NoteForm
 from supervision.models import Alert, AlertRule, RuleKind
 from supervision.selectors.alerts import (
     access_alert,
+    alert_evidence,
     alerts_in,
     assignees_for,
     rules_for,
@@ -52,6 +53,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 def _alert_context(request: HttpRequest, alert: Alert, **forms) -> dict:
     return {
         "alert": alert,
+        "evidence": alert_evidence(alert=alert, scope=access_scope(user=request.user)),
         "actions": alert.actions.select_related("actor", "assignee"),
         "assign_form": forms.get("assign_form") or AssignForm(assignees=assignees_for(alert=alert)),
         "act_form": forms.get("act_form") or NoteForm(prefix="act"),
