@@ -140,6 +140,10 @@ class CaseConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.ref = self.scope["url_route"]["kwargs"]["ref"]
         self.groups_joined: list[str] = []
+        # The rooms this socket may read, as of the last access check (every action,
+        # heartbeat and recheck, and before passing on a broadcast once it is stale).
+        self.readable: set[str] = set()
+        self.checked_at = 0.0
         self.last_typing = 0.0
         user = self.scope.get("user")
         session = self.scope.get("session")
@@ -159,6 +163,8 @@ class CaseConsumer(AsyncJsonWebsocketConsumer):
             await self.refuse(_close_code(exc) or CLOSE_FORBIDDEN, exc.code, exc.message)
             return
         self.case_id, self.mediator_id, self.role = case_id, mediator_id, role
+        self.readable = set(readable)
+        self.checked_at = asyncio.get_running_loop().time()
         groups = [broadcast.room_group(case_id, r) for r in readable]
         groups += [broadcast.case_group(case_id), broadcast.user_group(self.user_id)]
         for group in groups:
@@ -222,15 +228,49 @@ class CaseConsumer(AsyncJsonWebsocketConsumer):
         def run():
             with translation.override(self.language):
                 case, user, roles = self._access()
-                return func(case, user, roles)
+                return func(case, user, roles), set(rooms.rooms_readable(roles))
 
         try:
-            return await db(run)()
+            result, readable = await db(run)()
         except DomainError as exc:
             code = _close_code(exc)
             if code is not None:
                 await self.refuse(code, exc.code, exc.message)
             raise
+        await self._keep_to(readable)
+        return result
+
+    async def _keep_to(self, readable: set[str]) -> None:
+        """Leave the groups of rooms no longer readable (a mediator replaced, a role taken
+        away), join those newly readable; broadcasts are also filtered by ``readable``."""
+        self.checked_at = asyncio.get_running_loop().time()
+        if readable == self.readable or self.case_id is None:
+            return
+        for room in self.readable - readable:
+            group = broadcast.room_group(self.case_id, room)
+            with contextlib.suppress(Exception):
+                await self.channel_layer.group_discard(group, self.channel_name)
+            if group in self.groups_joined:
+                self.groups_joined.remove(group)
+        for room in readable - self.readable:
+            group = broadcast.room_group(self.case_id, room)
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.append(group)
+        self.readable = readable
+
+    async def _may_pass_on(self, room) -> bool:
+        """Whether a broadcast of ``room`` may go to this socket: access is checked again
+        first when the last check is older than MEDIATION_ACCESS_RECHECK_SECONDS, so a
+        client that only listens loses a room it may no longer read."""
+        if self.case_id is None:
+            return False
+        stale = asyncio.get_running_loop().time() - self.checked_at
+        if stale >= settings.MEDIATION_ACCESS_RECHECK_SECONDS:
+            try:
+                await self.act(lambda case, user, roles: None)
+            except DomainError:
+                return False  # act() closed the socket
+        return room in self.readable
 
     # --- client frames -------------------------------------------------------------------
 
@@ -378,14 +418,19 @@ class CaseConsumer(AsyncJsonWebsocketConsumer):
     # --- group events --------------------------------------------------------------------
 
     async def room_message(self, event: dict) -> None:
-        await self.send_json({"type": "message", **event["message"]})
+        if await self._may_pass_on(event["message"].get("room")):
+            await self.send_json({"type": "message", **event["message"]})
 
     async def room_typing(self, event: dict) -> None:
-        if event.get("sender") != self.channel_name:
+        if (
+            event.get("sender") != self.channel_name
+            and event["typing"].get("room") in self.readable
+        ):
             await self.send_json({"type": "typing", **event["typing"]})
 
     async def room_read(self, event: dict) -> None:
-        await self.send_json({"type": "read", **event["read"]})
+        if event["read"].get("room") in self.readable:
+            await self.send_json({"type": "read", **event["read"]})
 
     async def case_update(self, event: dict) -> None:
         await self.send_json(event["data"])

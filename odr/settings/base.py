@@ -404,6 +404,9 @@ MEDIATION_RATE_SECONDS = env.float("MEDIATION_RATE_SECONDS", default=10.0)
 # Threads per server process for the sockets' database work (Channels' default is one).
 # Keep it at most DB_POOL_MAX_SIZE, or sockets wait for a pooled connection.
 MEDIATION_DB_THREADS = env.int("MEDIATION_DB_THREADS", default=16)
+# A socket that only listens has its access checked again before a broadcast is passed
+# on, when its last check is older than this (seconds; 0: before every broadcast).
+MEDIATION_ACCESS_RECHECK_SECONDS = env.float("MEDIATION_ACCESS_RECHECK_SECONDS", default=2.0)
 # The OpenAPI names of the room choices (the mediation rooms, and every room).
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {"MediationRoomEnum": "cases.rooms.MEDIATION_ROOMS", "RoomEnum": "cases.rooms.ROOMS"}
