@@ -64,8 +64,10 @@ def on_case_moved(event) -> None:
         fields["decline_reason"] = (event.payload or {}).get("reason", "")
     if target == Referral.Status.WITHDRAWN:
         fields.pop("decided_at")
+    # A decline has already cleared the case's body; a case has one open referral at most.
+    body = event.case.arbitration_body_id
     Referral.objects.filter(
-        Q(case_id=event.case_id) & Q(status__in=sources) & Q(body_id=event.case.arbitration_body_id)
+        Q(case_id=event.case_id) & Q(status__in=sources) & (Q(body_id=body) if body else Q())
     ).update(**fields)
 
 

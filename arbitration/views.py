@@ -123,16 +123,25 @@ def portal(request: HttpRequest) -> HttpResponse:
 def _referral_page(request, referral: Referral, forms_: dict | None = None, status: int = 200):
     case = referral.case
     forms_ = forms_ or {}
+    # A body whose referral is over (declined, withdrawn, or the case went elsewhere) keeps
+    # its frozen file and its own requests, not a view of the case's later life.
+    current = case.arbitration_body_id == referral.body_id and referral.status not in (
+        Referral.Status.DECLINED,
+        Referral.Status.WITHDRAWN,
+    )
     context = {
         "referral": referral,
         "case": case,
+        "current": current,
         "award": getattr(referral, "award", None),
-        "evidence": case.evidence.order_by("created_at", "id"),
+        "evidence": case.evidence.order_by("created_at", "id") if current else [],
         "decline_form": forms_.get("decline") or DeclineForm(),
         "info_form": forms_.get("info") or InfoRequestForm(),
         "settle_form": forms_.get("settle") or TermsForm(),
         "award_form": forms_.get("award") or AwardForm(),
-        "requests": case.events.filter(kind="arbitration.info_requested").order_by("seq"),
+        "requests": case.events.filter(
+            kind="arbitration.info_requested", payload__referral=referral.pk
+        ).order_by("seq"),
     }
     return render(request, "arbitration/referral.html", context, status=status)
 

@@ -348,6 +348,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def arbitration_decline(self, *, reason: str) -> None:
         self.reason = reason
         self.arbitration_consented = False
+        # The body that declined has no part in the case any more.
+        self.arbitration_body = None
 
     @transition(
         field=state,

@@ -265,6 +265,9 @@ def case_transition(
         values = _parse(case, SPECS[name], data)
         kwargs = _kwargs(case, name, values)
         from_state = case.state
+        # The role the actor acts in, before the transition may change it (a declining
+        # arbitration body is no longer the case's body afterwards).
+        role = _actor_role(case, actor)
         method(**kwargs)
         try:
             case.save()
@@ -275,7 +278,6 @@ def case_transition(
                 ),
                 code="concurrent_transition",
             ) from exc
-        role = _actor_role(case, actor)
         event_append(
             case=case,
             kind=f"transition.{name}",
