@@ -182,6 +182,9 @@ class CaseConsumer(AsyncJsonWebsocketConsumer):
     # --- access, on connect and on every action ------------------------------------------
 
     def _access(self) -> tuple[Case, object, set[str]]:
+        if len(self.ref) > 40 or not self.ref.isascii() or not self.ref.isprintable():
+            # Not a reference (a NUL byte would make PostgreSQL refuse the look-up).
+            raise NotFound(_("There is no such case."), code="not_found")
         user = _fresh_user(self.user_id)
         case = access_case(user=user, ref=self.ref, action=Action.VIEW)
         if case.is_terminal:

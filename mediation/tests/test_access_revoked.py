@@ -83,3 +83,11 @@ async def test_a_mediator_who_is_only_a_regulator_now_leaves_the_caucus(case, ca
     finally:
         await mediator.close()
         await consumer.close()
+
+
+@pytest.mark.parametrize("ref", ["%00", "LY-2026-000001%00", "ü" * 3, "A" * 41])
+async def test_a_reference_that_is_not_one_is_not_found(case, cast, ref):
+    from mediation.tests.conftest import refused
+
+    error, close = await refused(ref, cast.consumer)
+    assert (error["code"], close["code"]) == ("not_found", 4404)
