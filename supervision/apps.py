@@ -8,3 +8,10 @@ class SupervisionConfig(AppConfig):
 
     name = "supervision"
     verbose_name = _("Supervision")
+
+    def ready(self) -> None:
+        from documents.services.verify import register_external
+        from supervision.services.reports import report_public_details
+
+        # Monthly reports are signed with the organisation's key: /verify/ knows them.
+        register_external(report_public_details)

@@ -182,3 +182,34 @@ def report_build(*, report_id: int) -> MonthlyReport:
         )
     report.refresh_from_db()
     return report
+
+
+def report_public_details(sha256: str, language: str) -> dict | None:
+    """What /verify/ shows of a monthly report with this SHA-256 (documents' external
+    register): no personal data is in a report, so all of this is public."""
+    report = MonthlyReport.objects.filter(sha256=sha256, status=MonthlyReport.Status.READY).first()
+    if report is None:
+        return None
+    newer = MonthlyReport.objects.filter(
+        jurisdiction=report.jurisdiction,
+        month=report.month,
+        version__gt=report.version,
+        status=MonthlyReport.Status.READY,
+    ).exists()
+    english = (language or "").startswith("en")
+    return {
+        "number": f"MR-{report.jurisdiction}-{report.month:%Y%m}-v{report.version}",
+        "kind": "monthly_report",
+        "kind_label": "monthly supervision report" if english else "月度监管报告",
+        "title": (
+            f"Monthly supervision report {report.month:%Y-%m}, {report.jurisdiction}"
+            if english
+            else f"{report.jurisdiction} {report.month:%Y年%m月}监管报告"
+        ),
+        "version": report.version,
+        "dated": report.finished_at.date().isoformat() if report.finished_at else None,
+        "issuer": settings.DOCUMENTS_ISSUER_NAME_EN if english else settings.DOCUMENTS_ISSUER_NAME,
+        "status": "superseded" if newer else "valid",
+        "sha256": report.sha256,
+        "signer": report.signer_subject or None,
+    }

@@ -126,3 +126,28 @@ def test_pages_show_progress_and_are_scoped(client, fx, monkeypatch):
         "371300"
         not in client.get(reverse("supervision:reports")).content.decode().split("<table")[1]
     )
+
+
+def test_verify_knows_a_monthly_report_and_catches_a_changed_byte(
+    fx, signing, django_capture_on_commit_callbacks
+):
+    """/verify/ (documents) finds the report in supervision's register: valid, with its
+    title; one changed byte inside the signed range is 'altered'."""
+    from documents.services.verify import Verdict, verify_pdf
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = report_request(
+            jurisdiction="371300", month=NOVEMBER, scope=Scope(("371300",)), actor=fx.regulator
+        )
+    report.refresh_from_db()
+    assert report.status == "ready", report.error
+    with report.file.open("rb") as handle:
+        data = handle.read()
+    result = verify_pdf(data=data)
+    assert result.verdict == Verdict.VALID, result.message
+    assert result.details["kind"] == "monthly_report"
+    assert result.details["number"] == "MR-371300-202611-v1"
+    assert "371300" in result.details["title"]
+    changed = bytearray(data)
+    changed[len(data) // 3] ^= 0x01
+    assert verify_pdf(data=bytes(changed)).verdict in (Verdict.ALTERED, Verdict.DAMAGED)
