@@ -153,6 +153,34 @@ def bench_database(prefix: str, *, reuse: str = "", keep: bool = False) -> Bench
     return KeptDatabase(name) if keep else BenchDatabase(name)
 
 
+def migrate_and_generate(
+    env: dict[str, str], *, merchants: int, cases: int, timeout: float, migrate_timeout: float
+) -> float:
+    """Migrate a fresh database and fill it with ``manage.py generate_load`` (the index is
+    recomputed by the caller, timed on its own); the seconds the load took."""
+    log("migrating")
+    run_python(
+        ["manage.py", "migrate", "--noinput"], env=env, timeout=migrate_timeout, what="migrate"
+    )
+    log(f"generate_load --merchants {merchants} --cases {cases}")
+    started = time.perf_counter()
+    run_python(
+        [
+            "manage.py",
+            "generate_load",
+            "--merchants",
+            str(merchants),
+            "--cases",
+            str(cases),
+            "--no-recompute",
+        ],
+        env=env,
+        timeout=timeout,
+        what="generate_load",
+    )
+    return round(time.perf_counter() - started, 1)
+
+
 class HttpClient:
     """One keep-alive HTTP connection to 127.0.0.1, a request at a time; reconnects once
     if the server closed it. Asks for Chinese, with the session cookie when given."""

@@ -60,6 +60,7 @@ from bench.common import (
     bench_database,
     log,
     marked_json,
+    migrate_and_generate,
     run_python,
     server_env,
     stop_on_sigterm,
@@ -327,27 +328,13 @@ def main(argv: list[str] | None = None) -> int:
         with bench_database("odr_bench_credit", reuse=args.reuse, keep=args.keep) as db:
             env = server_env(database_url=db.url, conn_max_age=0)
             if not args.reuse:
-                log("migrating")
-                run_python(
-                    ["manage.py", "migrate", "--noinput"], env=env, timeout=600, what="migrate"
-                )
-                log(f"generate_load --merchants {args.merchants} --cases {args.cases}")
-                started = time.perf_counter()
-                run_python(
-                    [
-                        "manage.py",
-                        "generate_load",
-                        "--merchants",
-                        str(args.merchants),
-                        "--cases",
-                        str(args.cases),
-                        "--no-recompute",
-                    ],
-                    env=env,
+                figures["load_s"] = migrate_and_generate(
+                    env,
+                    merchants=args.merchants,
+                    cases=args.cases,
                     timeout=args.load_timeout,
-                    what="generate_load",
+                    migrate_timeout=600,
                 )
-                figures["load_s"] = round(time.perf_counter() - started, 1)
             counts = marked_json(
                 run_python(["-c", COUNT], env=env, timeout=600, what="count").stdout, "BENCH_COUNT"
             )

@@ -60,6 +60,7 @@ from bench.common import (
     bench_database,
     log,
     marked_json,
+    migrate_and_generate,
     run_python,
     server_env,
     stop_on_sigterm,
@@ -238,27 +239,13 @@ def main(argv: list[str] | None = None) -> int:
         with bench_database("odr_bench_dashboard", reuse=args.reuse, keep=args.keep) as db:
             env = server_env(database_url=db.url, conn_max_age=60)
             if not args.reuse:
-                log("migrating")
-                run_python(
-                    ["manage.py", "migrate", "--noinput"], env=env, timeout=900, what="migrate"
-                )
-                log(f"generate_load --merchants {merchants} --cases {args.cases}")
-                started = time.perf_counter()
-                run_python(
-                    [
-                        "manage.py",
-                        "generate_load",
-                        "--merchants",
-                        str(merchants),
-                        "--cases",
-                        str(args.cases),
-                        "--no-recompute",
-                    ],
-                    env=env,
+                figures["load_s"] = migrate_and_generate(
+                    env,
+                    merchants=merchants,
+                    cases=args.cases,
                     timeout=args.load_timeout,
-                    what="generate_load",
+                    migrate_timeout=900,
                 )
-                figures["load_s"] = round(time.perf_counter() - started, 1)
                 run_python(
                     [
                         "manage.py",
