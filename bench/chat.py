@@ -17,7 +17,7 @@ Everything is on 127.0.0.1 and bounded in time: a fresh PostgreSQL database
 (odr_bench_<pid>), a redis-server of its own on a free port (never the shared one), one
 daphne process. The bar (from the issue), at 600 connections (200 rooms): every message
 delivered, p99 at most 50 ms, p50 at most 3 times the bare consumer's, and at least 1,000
-saved messages a second at saturation. uvicorn is measured when it is installed. The last
+saved messages a second at saturation. uvicorn (in the dev lock) is measured too. The last
 line printed is one JSON object of the figures.
 
 The server runs the production settings but for one value: the per-user limit of 10
@@ -472,6 +472,8 @@ def _uvicorn_server_class():
     from bench.common import HOST, PYTHON, DaphneServer, _die_with_parent, log
 
     class UvicornServer(DaphneServer):
+        name = "uvicorn"
+
         def __enter__(self) -> UvicornServer:
             self._log = open(self.log_path, "wb")
             self.proc = subprocess.Popen(

@@ -294,6 +294,8 @@ def _die_with_parent() -> None:
 class DaphneServer:
     """daphne on 127.0.0.1:<free port>, in its own process group; stopped on exit."""
 
+    name = "daphne"
+
     def __init__(self, *, env: dict[str, str], app: str = "odr.asgi:application") -> None:
         self.env = env
         self.app = app
@@ -359,11 +361,11 @@ class DaphneServer:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
-            log(f"daphne pid {proc.pid} {how}")
+            log(f"{self.name} pid {proc.pid} {how}")
         self._log.close()
         errors = self.log_tail(20000)
         if "Traceback" in errors or " ERROR " in errors:
-            log(f"daphne logged errors (tail of {self.log_path}):\n{errors[-2000:]}")
+            log(f"{self.name} logged errors (tail of {self.log_path}):\n{errors[-2000:]}")
         else:
             shutil.rmtree(self._dir, ignore_errors=True)
 
