@@ -8,6 +8,7 @@ and the live delivery of negotiation messages posted on the case page.
 
 import logging
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_noop
 
 from cases import rooms
@@ -15,6 +16,7 @@ from cases.models import Case, CaseEvent, State
 from cases.rulesets import ground as ruleset_ground
 from cases.rulesets import ruleset_by_key
 from mediation import selectors
+from mediation.models import Presence
 from mediation.services import broadcast
 from mediation.services.chat import bilingual, system_message_post
 
@@ -60,24 +62,41 @@ def _handle(event: CaseEvent) -> None:
     if kind == "message.posted" and event.payload.get("room") == rooms.NEGOTIATION:
         _negotiation_message(event)
         return
-    if not (
-        kind.startswith("transition.") or kind.startswith("deadline.") or kind.startswith("case.")
-    ):
+    if kind.startswith("deadline."):
+        if event.payload.get("clock") not in MEDIATION_CLOCKS:
+            return  # only the mediation clocks are told in the rooms
+    elif not (kind.startswith("transition.") or kind.startswith("case.")):
         return
-    case = Case.objects.only(
-        "id", "state", "reference", "mediator_id", "language", "ruleset", "ground"
-    ).get(pk=event.case_id)
-    if kind.startswith("transition.") or kind.startswith("case."):
-        broadcast.case_update(
-            case_id=case.pk,
-            data={"type": "state", "state": case.state},
-            mediator_id=case.mediator_id,
+    case = (
+        Case.objects.only(
+            "id", "state", "reference", "mediator_id", "language", "ruleset", "ground"
         )
-        broadcast.case_recheck(case_id=case.pk)
+        .annotate(listened=Exists(Presence.objects.filter(case_id=OuterRef("pk"))))
+        .get(pk=event.case_id)
+    )
+    if kind.startswith("transition.") or kind.startswith("case."):
+        _tell_sockets(case)
     if kind.startswith("transition."):
         _transition_message(case, event)
     elif kind.startswith("deadline."):
         _deadline_message(case, event)
+
+
+def _tell_sockets(case: Case) -> None:
+    """The new state, and a nudge to check access again, for the sockets of the case.
+
+    Skipped when the case has no socket: every open socket holds a presence row from its
+    hello until it closes (a row that expired is made again by the socket's next
+    heartbeat), and a socket re-checks its access by itself on every action and before it
+    passes on a broadcast, so the nudge only hastens what happens anyway. Most events
+    (every complaint filed, every negotiation step) have no one listening, and a group send
+    costs a round trip to the channel layer inside the request.
+    """
+    if case.listened:
+        broadcast.case_update(case_id=case.pk, data={"type": "state", "state": case.state})
+        broadcast.case_recheck(case_id=case.pk)
+    if case.mediator_id:
+        broadcast.console_refresh(mediator_id=case.mediator_id, case_id=case.pk)
 
 
 def _transition_message(case: Case, event: CaseEvent) -> None:
