@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from notifications.models import Notification, NotificationPreference
+from notifications.services.live import inbox_changed
 from odr.errors import NotFound
 
 
@@ -20,13 +21,17 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification:
         now = timezone.now()
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
         notification.read_at = now
+        inbox_changed(user_ids=[user.pk])  # the badge in the user's other tabs
     return notification
 
 
 def notifications_mark_all_read(*, user: User) -> int:
-    return Notification.objects.filter(
+    marked = Notification.objects.filter(
         recipient=user, channel=Notification.Channel.INAPP, read_at__isnull=True
     ).update(read_at=timezone.now())
+    if marked:
+        inbox_changed(user_ids=[user.pk])
+    return marked
 
 
 def preference_update(*, user: User, sms: bool, email: bool) -> NotificationPreference:

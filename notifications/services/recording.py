@@ -29,6 +29,7 @@ from notifications import selectors
 from notifications.models import Notification
 from notifications.quiet_hours import sms_not_before
 from notifications.selectors import ARBITRATION, CONSUMER, MEDIATOR, MERCHANT, REGULATOR
+from notifications.services.live import inbox_changed
 from notifications.texts import FOOTER, LINK_LINE, Rendered, language_of, render
 
 logger = logging.getLogger(__name__)
@@ -343,6 +344,7 @@ def notifications_record_for_event(event: CaseEvent) -> int:
                 )
     if rows:
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        inbox_changed(user_ids=seen)
     return len(rows)
 
 

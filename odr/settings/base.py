@@ -329,7 +329,8 @@ NOTIFY_SEND_SETTLE_SECONDS = env.float(
 # lost queue message, a broker that was down at commit time).
 NOTIFY_REQUEUE_AFTER_SECONDS = env.int("NOTIFY_REQUEUE_AFTER_SECONDS", default=600)
 NOTIFY_SWEEP_SECONDS = env.int("NOTIFY_SWEEP_SECONDS", default=60)
-# How often the unread badge asks for the count (htmx polling, until the WebSocket).
+# How often the unread badge asks for the count by htmx polling, when its WebSocket
+# (/ws/inbox/) is down.
 NOTIFY_BADGE_POLL_SECONDS = env.int("NOTIFY_BADGE_POLL_SECONDS", default=10)
 CELERY_BEAT_SCHEDULE["notifications-requeue-due"] = {
     "task": "notifications.requeue_due",

@@ -1,0 +1,100 @@
+"""``/ws/inbox/``: the live unread badge of the signed-in user.
+
+The socket sends ``{"type": "unread", "unread": n}`` when it opens, whenever the user's
+in-app notices change (``notifications.services.live``), and in answer to each heartbeat,
+so a change whose push was lost (Redis restarting) shows within one heartbeat. A visitor
+who is not signed in is refused (4401); a socket whose session ended (log-out elsewhere,
+or the user deactivated) closes. The page falls back to htmx polling when the socket is
+down (notifications/static/notifications/badge.js).
+"""
+
+import asyncio
+from importlib import import_module
+
+from channels.db import database_sync_to_async as db
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+
+from accounts.models import User
+from notifications import selectors
+from notifications.services.live import inbox_group
+
+CLOSE_LOGIN = 4401
+# The per-user group every socket of a user joins: log-out and role changes reach it.
+USER_GROUP = "user.{}"
+
+
+def _count(user_id: int, session_key: str | None) -> int | None:
+    """The unread count, or None when the session or the user is no longer valid."""
+    if not session_key:
+        return None
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    if str(store.get(SESSION_KEY, "")) != str(user_id):
+        return None
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return None
+    return selectors.unread_count(user=user)
+
+
+class InboxConsumer(AsyncJsonWebsocketConsumer):
+    COALESCE_SECONDS = 0.2
+
+    async def connect(self) -> None:
+        self.groups_joined: list[str] = []
+        self.pending: asyncio.Task | None = None
+        user = self.scope.get("user")
+        self.session_key = getattr(self.scope.get("session"), "session_key", None)
+        await self.accept()
+        if user is None or not user.is_authenticated:
+            await self.refuse("login_required")
+            return
+        self.user_id = user.pk
+        for group in (inbox_group(self.user_id), USER_GROUP.format(self.user_id)):
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.append(group)
+        await self.send_count()
+
+    async def refuse(self, reason: str) -> None:
+        await self.send_json({"type": "error", "code": reason})
+        await self.close(code=CLOSE_LOGIN, reason=reason)
+
+    async def send_count(self) -> None:
+        count = await db(_count)(self.user_id, self.session_key)
+        if count is None:
+            await self.refuse("logged_out")
+            return
+        await self.send_json({"type": "unread", "unread": count})
+
+    async def receive_json(self, content, **kwargs) -> None:
+        if isinstance(content, dict) and content.get("type") == "heartbeat":
+            await self.send_count()
+
+    async def decode_json(self, text_data):
+        try:
+            return await super().decode_json(text_data)
+        except ValueError:
+            return None
+
+    async def inbox_changed(self, event: dict) -> None:
+        # A burst (a case event telling several notices) is counted once.
+        if self.pending is None or self.pending.done():
+            self.pending = asyncio.ensure_future(self._count_later())
+
+    async def _count_later(self) -> None:
+        await asyncio.sleep(self.COALESCE_SECONDS)
+        await self.send_count()
+
+    async def user_logout(self, event: dict) -> None:
+        if event.get("session") in (None, self.session_key):
+            await self.refuse("logged_out")
+
+    async def user_recheck(self, event: dict) -> None:
+        await self.send_count()  # closes the socket of a deactivated user
+
+    async def disconnect(self, code: int) -> None:
+        if self.pending is not None:
+            self.pending.cancel()
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
