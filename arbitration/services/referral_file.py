@@ -3,7 +3,9 @@
 A ZIP holding the parties, the claims with facts and reasons and the evidence list
 (``case.json``), the evidence files, the signed arbitration agreement, the mediation
 transcript (joint room only, as documents renders it), the case event log
-(``events.json``), the signed referral letter, and ``manifest.json`` listing every other
+(``events.json``: the whole hash chain, with the events about a private caucus withheld
+to their seq, time and hashes, so the body can check every link without learning what was
+said there), the signed referral letter, and ``manifest.json`` listing every other
 file with its SHA-256. The manifest is signed with the platform's document-signing key
 (RSA, SHA-256; the certificate is in the ZIP as ``signer.pem``) and, when the body has a
 shared secret, with HMAC-SHA256 under that secret (``manifest.sig.json``). The manifest's
@@ -29,10 +31,28 @@ from django.utils import timezone
 
 from arbitration.models import Referral
 from arbitration.services.consent import agreement_document
-from cases.models import Case, CaseEvent, CaseRole
+from cases import rooms
+from cases.models import GENESIS_HASH, Case, CaseEvent, CaseRole
 from cases.services.events import event_append
 
 FORMAT = "odr12315-referral/1"
+EVENTS_FORMAT = "odr12315-events/1"
+# The fields CaseEvent.canonical() hashes, by the names it gives them.
+CANONICAL_FIELDS = (
+    "case",
+    "seq",
+    "kind",
+    "actor",
+    "actor_role",
+    "from_state",
+    "to_state",
+    "ground",
+    "payload",
+    "visibility",
+    "created_at",
+    "prev_hash",
+)
+WITHHELD_FIELDS = ("seq", "withheld", "reason", "created_at", "prev_hash", "hash")
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig.json"
 SIGNER = "signer.pem"
@@ -112,29 +132,118 @@ def _case_json(case: Case, referral: Referral, evidence: list[dict]) -> dict:
     }
 
 
-def _events_json(case: Case) -> list[dict]:
-    # A private caucus (rooms "caucus:consumer", "caucus:merchant") is never shown to an
-    # arbitration body (cases/rooms.py): events about one stay out of the file.
+def _withheld_reason(event: CaseEvent) -> str:
+    """Why an event's content stays out of the file ("" if it does not).
+
+    An event that names a room the arbitration body may not read (a private caucus,
+    cases/rooms.py) is withheld whole: its kind, actor and payload would tell the body who
+    spoke privately and when, and a payload may carry what was said. A room the body does
+    not know is withheld as well: the safe default for a room added later.
+    """
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    if "room" not in payload:
+        return ""
+    room = payload["room"]
+    if isinstance(room, str) and rooms.may_read({CaseRole.ARBITRATION}, room):
+        return ""
+    return (
+        "private_caucus" if isinstance(room, str) and room.startswith("caucus") else "private_room"
+    )
+
+
+def _events_json(case: Case) -> dict:
+    """Every event of the chain, in seq order, so the body can check each link.
+
+    An event the body may read carries every field its hash covers (CaseEvent.canonical);
+    a withheld one carries only what the chain needs: its place, time and hashes.
+    """
     out = []
     for e in CaseEvent.objects.filter(case=case).order_by("seq"):
-        room = (e.payload or {}).get("room") if isinstance(e.payload, dict) else None
-        if isinstance(room, str) and room.startswith("caucus"):
+        reason = _withheld_reason(e)
+        if reason:
+            out.append(
+                {
+                    "seq": e.seq,
+                    "withheld": True,
+                    "reason": reason,
+                    "created_at": e.created_at.isoformat(),
+                    "prev_hash": e.prev_hash,
+                    "hash": e.hash,
+                }
+            )
             continue
         out.append(
             {
+                "case": case.reference,
                 "seq": e.seq,
                 "kind": e.kind,
+                "actor": e.actor_id,
                 "actor_role": e.actor_role,
                 "from_state": e.from_state,
                 "to_state": e.to_state,
                 "ground": e.ground,
                 "payload": e.payload,
+                "visibility": e.visibility,
                 "created_at": e.created_at.isoformat(),
                 "prev_hash": e.prev_hash,
                 "hash": e.hash,
             }
         )
-    return out
+    return {
+        "format": EVENTS_FORMAT,
+        "case": case.reference,
+        "genesis_hash": GENESIS_HASH,
+        "events": out,
+    }
+
+
+def events_export_hash(entry: dict) -> str:
+    """An exported event's hash as CaseEvent.compute_hash makes it, from the file alone."""
+    content = {name: entry[name] for name in CANONICAL_FIELDS}
+    return hashlib.sha256(
+        json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    ).hexdigest()
+
+
+def events_export_verify(data: object, *, anchor: dict | None = None) -> str | None:
+    """Check an ``events.json`` as the arbitration body would; the first problem, or None.
+
+    Every event the body may read must hash to its ``hash``; every entry, withheld or not,
+    must link to the one before (the first to the genesis hash), with no seq missing.
+    ``anchor`` (the manifest's ``referral_event``: seq and hash) must be in the chain.
+    A withheld entry's own hash cannot be recomputed: the next link vouches for it.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("events"), list):
+        return "not an event log: expected an object with an events list"
+    if data.get("format") != EVENTS_FORMAT:
+        return f"unknown format {data.get('format')!r}"
+    if data.get("genesis_hash") != GENESIS_HASH:
+        return "genesis_hash is not the platform's (64 zeros)"
+    previous = GENESIS_HASH
+    anchored = anchor is None
+    for expected_seq, entry in enumerate(data["events"], start=1):
+        if not isinstance(entry, dict) or entry.get("seq") != expected_seq:
+            return f"seq {expected_seq}: missing"
+        withheld = entry.get("withheld") is True
+        fields = WITHHELD_FIELDS if withheld else (*CANONICAL_FIELDS, "hash")
+        absent = [name for name in fields if name not in entry]
+        if absent:
+            return f"seq {expected_seq}: missing field {absent[0]}"
+        if entry["prev_hash"] != previous:
+            return f"seq {expected_seq}: prev_hash does not match the hash before it"
+        if not withheld:
+            if entry["case"] != data.get("case"):
+                return f"seq {expected_seq}: another case ({entry['case']!r})"
+            if events_export_hash(entry) != entry["hash"]:
+                return f"seq {expected_seq}: hash does not match its content"
+        if anchor is not None and expected_seq == anchor.get("seq"):
+            if entry["hash"] != anchor.get("hash"):
+                return f"seq {expected_seq}: hash is not the one the manifest names"
+            anchored = True
+        previous = entry["hash"]
+    if not anchored:
+        return f"seq {anchor.get('seq')}: the event the manifest names is not in the log"
+    return None
 
 
 def _collect(referral: Referral) -> _Files:

@@ -11,6 +11,7 @@ from arbitration.models import Referral, WebhookDelivery
 from arbitration.services import consent
 from arbitration.services.referral_file import (
     NotReady,
+    events_export_verify,
     referral_file_build,
     referral_file_verify,
 )
@@ -61,8 +62,9 @@ def test_the_file_holds_everything_and_matches_its_manifest(c, referral):
     assert case_json["parties"]["respondent"]["uscc"] == c.merchant.uscc
     assert case_json["claims"]["request"] == "退款199元。"
     assert case_json["claims"]["facts"] == "网购的苹果收到时已经腐烂。"
-    events = json.loads(entries["events.json"])
+    events = json.loads(entries["events.json"])["events"]
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert events_export_verify(json.loads(entries["events.json"])) is None
     check = referral_file_verify(data, secret=f.SECRET, manifest_sha256=referral.manifest_sha256)
     assert check.ok, check.problems
 
@@ -189,14 +191,14 @@ def test_something_that_is_not_a_referral_file_fails_the_check():
     assert not referral_file_verify(_rezip({"a.txt": b"x"})).ok
 
 
-def test_events_about_a_private_caucus_stay_out_of_the_file(c, django_capture_on_commit_callbacks):
+def test_events_about_a_private_caucus_are_withheld(c, django_capture_on_commit_callbacks):
     from django.db import transaction
 
     from cases.services.events import event_append
 
     case = f.failed_case(c)
     with transaction.atomic():
-        event_append(case=case, kind="message.posted", payload={"room": "caucus:consumer"})
+        caucus = event_append(case=case, kind="message.posted", payload={"room": "caucus:consumer"})
         event_append(case=case, kind="message.posted", payload={"room": "joint"})
     f.sign_directly(f.propose(c, case), "consumer", "merchant", c=c)
     with django_capture_on_commit_callbacks(execute=False):
@@ -204,6 +206,16 @@ def test_events_about_a_private_caucus_stay_out_of_the_file(c, django_capture_on
     f.issue_stand_in(case=case, kind=Kind.ARBITRATION_REFERRAL, event=referral.event)
     with django_capture_on_commit_callbacks(execute=False):
         referral = referral_file_build(referral_id=referral.pk)
-    events = json.loads(f.zip_entries(_read(referral))["events.json"])
-    rooms = [e["payload"].get("room") for e in events if e["kind"] == "message.posted"]
+    data = json.loads(f.zip_entries(_read(referral))["events.json"])
+    events = data["events"]
+    rooms = [e["payload"].get("room") for e in events if e.get("kind") == "message.posted"]
     assert rooms == ["joint"]
+    assert events[caucus.seq - 1] == {
+        "seq": caucus.seq,
+        "withheld": True,
+        "reason": "private_caucus",
+        "created_at": caucus.created_at.isoformat(),
+        "prev_hash": caucus.prev_hash,
+        "hash": caucus.hash,
+    }
+    assert events_export_verify(data) is None
