@@ -1,7 +1,17 @@
+"""The back office for users, their roles and the organisations roles name.
+
+Roles are saved here through Django's forms, not through ``role_grant``/``role_revoke``,
+so every save and delete that can change what a user may see ends by calling
+``services.user_access_recheck``: the user's open case sockets check access again once
+the change commits (they would otherwise keep their rooms until their next heartbeat).
+"""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from accounts import services
 from accounts.models import (
     ArbitrationBody,
     MediationOrganisation,
@@ -28,6 +38,50 @@ class UserAdmin(DjangoUserAdmin):
         (_("Service"), {"fields": ("phone", "display_name", "language")}),
     )
 
+    def save_related(self, request, form, formsets, change) -> None:
+        """After the user and the roles inline are saved (one transaction): one push when
+        the account was (de)activated or a role added, changed or deleted."""
+        super().save_related(request, form, formsets, change)
+        roles_changed = any(fs.model is Role and _formset_changed(fs) for fs in formsets)
+        if change and ("is_active" in form.changed_data or roles_changed):
+            services.user_access_recheck(user_ids=[form.instance.pk])
+
+    def delete_model(self, request, obj) -> None:
+        user_id = obj.pk
+        super().delete_model(request, obj)
+        services.user_access_recheck(user_ids=[user_id])
+
+    def delete_queryset(self, request, queryset: QuerySet) -> None:
+        user_ids = list(queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        services.user_access_recheck(user_ids=user_ids)
+
+
+def _formset_changed(formset) -> bool:
+    """Whether saving the formset added, changed or deleted a row (set by ``save()``)."""
+    return bool(formset.new_objects or formset.changed_objects or formset.deleted_objects)
+
+
+class RolesCascadeAdmin(admin.ModelAdmin):
+    """Deleting an organisation deletes the roles that name it (``on_delete=CASCADE``):
+    their holders' sockets check access again. ``role_field`` is the Role field naming it."""
+
+    role_field = ""
+
+    def _holders(self, pks: list[int]) -> list[int]:
+        lookup = {f"{self.role_field}__in": pks}
+        return list(Role.objects.filter(**lookup).values_list("user_id", flat=True).distinct())
+
+    def delete_model(self, request, obj) -> None:
+        holders = self._holders([obj.pk])
+        super().delete_model(request, obj)
+        services.user_access_recheck(user_ids=holders)
+
+    def delete_queryset(self, request, queryset: QuerySet) -> None:
+        holders = self._holders(list(queryset.values_list("pk", flat=True)))
+        super().delete_queryset(request, queryset)
+        services.user_access_recheck(user_ids=holders)
+
 
 class MerchantStoreInline(admin.TabularInline):
     model = MerchantStore
@@ -36,7 +90,8 @@ class MerchantStoreInline(admin.TabularInline):
 
 
 @admin.register(Merchant)
-class MerchantAdmin(admin.ModelAdmin):
+class MerchantAdmin(RolesCascadeAdmin):
+    role_field = "merchant"
     list_display = ["name", "uscc", "division_code", "odr_joined_on", "odr_left_on"]
     list_filter = ["odr_joined_on"]
     search_fields = ["name", "uscc", "stores__url_key"]
@@ -44,13 +99,15 @@ class MerchantAdmin(admin.ModelAdmin):
 
 
 @admin.register(MediationOrganisation)
-class MediationOrganisationAdmin(admin.ModelAdmin):
+class MediationOrganisationAdmin(RolesCascadeAdmin):
+    role_field = "mediation_organisation"
     list_display = ["name", "kind", "division_code"]
     search_fields = ["name"]
 
 
 @admin.register(ArbitrationBody)
-class ArbitrationBodyAdmin(admin.ModelAdmin):
+class ArbitrationBodyAdmin(RolesCascadeAdmin):
+    role_field = "arbitration_body"
     list_display = ["name", "division_code"]
     search_fields = ["name"]
 

@@ -2,6 +2,7 @@
 
 import hmac
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,8 +13,16 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from accounts.models import OtpChallenge, Role, User
+from accounts.models import (
+    ArbitrationBody,
+    MediationOrganisation,
+    Merchant,
+    OtpChallenge,
+    Role,
+    User,
+)
 from accounts.validators import normalise_phone
+from odr import access
 from odr.errors import DomainError, NotAllowed, RateLimited
 from odr.sms import send_sms
 
@@ -152,3 +161,69 @@ def user_set_language(*, user: User, language: str) -> None:
     if language in dict(settings.LANGUAGES) and user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+
+
+# --- roles and standing: every change tells the user's open sockets --------------------
+
+
+def user_access_recheck(*, user_ids: Iterable[int | None]) -> None:
+    """After the commit, tell these users' open sockets to check their access again.
+
+    A live socket checks access on its own only at its next action, heartbeat or stale
+    broadcast, so one that merely listens would keep its rooms meanwhile. Everything that
+    changes a user's roles or deactivates them calls this: the services below and the
+    admin (accounts/admin.py), which saves roles through its forms.
+    """
+    ids = sorted({pk for pk in user_ids if pk is not None})
+    if ids:
+        transaction.on_commit(lambda: _push_recheck(ids))
+
+
+def _push_recheck(user_ids: list[int]) -> None:
+    # Through odr.access: mediation registers its sockets there; accounts knows no app.
+    access.access_changed(user_ids=user_ids)
+
+
+def role_grant(
+    *,
+    user: User,
+    kind: str,
+    merchant: Merchant | None = None,
+    mediation_organisation: MediationOrganisation | None = None,
+    arbitration_body: ArbitrationBody | None = None,
+    jurisdiction: str = "",
+    is_head: bool = False,
+) -> Role:
+    """Give the user a role (kept as it is if they hold it already)."""
+    with transaction.atomic():
+        role, created = Role.objects.get_or_create(
+            user=user,
+            kind=kind,
+            merchant=merchant,
+            mediation_organisation=mediation_organisation,
+            arbitration_body=arbitration_body,
+            jurisdiction=jurisdiction,
+            defaults={"is_head": is_head},
+        )
+        if created:
+            user_access_recheck(user_ids=[user.pk])
+    return role
+
+
+def role_revoke(*, role: Role) -> None:
+    """Take a role away; its holder's open sockets close or leave rooms at once."""
+    with transaction.atomic():
+        deleted, _rows = Role.objects.filter(pk=role.pk).delete()
+        if deleted:
+            user_access_recheck(user_ids=[role.user_id])
+
+
+def user_set_active(*, user: User, is_active: bool) -> None:
+    """Deactivate (or reactivate) an account; a deactivated user's sockets close at once."""
+    with transaction.atomic():
+        changed = (
+            User.objects.filter(pk=user.pk).exclude(is_active=is_active).update(is_active=is_active)
+        )
+        user.is_active = is_active
+        if changed:
+            user_access_recheck(user_ids=[user.pk])

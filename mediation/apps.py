@@ -9,11 +9,13 @@ class MediationConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_out
 
-        from mediation.handlers import on_case_event, on_logged_out
-        from odr import events
+        from mediation.handlers import on_access_changed, on_case_event, on_logged_out
+        from odr import access, events
 
         # After commit, for every kind: the handler picks transition.*, deadline.*, case.*
         # and negotiation messages, and ignores the rest at once.
         events.register("*", phase="after_commit", name="mediation.on_case_event")(on_case_event)
         # Logging out closes that session's sockets (an auth signal, not domain flow).
         user_logged_out.connect(on_logged_out, dispatch_uid="mediation.on_logged_out")
+        # A role taken away or an account deactivated: the user's sockets check again now.
+        access.register("mediation.user_recheck", on_access_changed)

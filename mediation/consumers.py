@@ -13,6 +13,9 @@ comes first in an ``error`` frame. Codes:
     4404  no such case (not_found)
     4410  the case is closed (case_closed)
 
+Access is checked again at once when the case changes (``case.recheck`` to the case's
+group) or the user's roles or standing do (``user.recheck`` to the user's group).
+
 Client frames: send {room, body, client_id}, resume {room, after_seq}, typing {room},
 read {room, seq}, heartbeat {}. Server frames: hello, message, ack, resumed, typing, read,
 presence, beat, standing, proposal, session, state, error.
@@ -442,6 +445,15 @@ class CaseConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "presence", "online": event["online"]})
 
     async def case_recheck(self, event: dict) -> None:
+        await self._recheck()
+
+    async def user_recheck(self, event: dict) -> None:
+        """The user's roles changed or the account was deactivated (accounts.services and
+        the admin push this after the commit): a socket that only listens would otherwise
+        keep its rooms until its next heartbeat or stale broadcast."""
+        await self._recheck()
+
+    async def _recheck(self) -> None:
         if self.case_id is None:
             return
         with contextlib.suppress(DomainError):  # act() closed the socket if access is gone
@@ -538,6 +550,11 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
     async def user_logout(self, event: dict) -> None:
         if event.get("session") in (None, self.session_key):
             await self.refuse(CLOSE_LOGIN, "logged_out", _("You have signed out."))
+
+    async def user_recheck(self, event: dict) -> None:
+        """Roles changed: a console whose user is no longer an active mediator closes now."""
+        if not await db(self._is_mediator)():
+            await self.refuse(CLOSE_FORBIDDEN, "not_a_mediator", _("The console is for mediators."))
 
     async def disconnect(self, code: int) -> None:
         if self.pending is not None:

@@ -164,3 +164,9 @@ def on_logged_out(sender, request, user, **kwargs) -> None:
         return
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     broadcast.user_logged_out(user_id=user.pk, session_key=session_key)
+
+
+def on_access_changed(user_ids: list[int]) -> None:
+    """A user's roles or standing changed (odr.access): their sockets check access now."""
+    for user_id in user_ids:
+        broadcast.user_recheck(user_id=user_id)

@@ -7,7 +7,7 @@ number, which every heartbeat answer tells them.
 
 Groups: one per room of a case (a socket joins only the rooms its user may read, so a
 caucus is never sent to the other side), one per case (presence, standing, proposals,
-state), one per user (logout) and one per mediator console.
+state), one per user (logout, a change of roles) and one per mediator console.
 """
 
 import contextlib
@@ -104,6 +104,13 @@ def case_update(*, case_id: int, data: dict, mediator_id: int | None = None) -> 
 def case_recheck(*, case_id: int) -> None:
     """Access may have changed (state, mediator, merchant): every socket checks it again."""
     send(case_group(case_id), {"type": "case.recheck"})
+
+
+def user_recheck(*, user_id: int) -> None:
+    """The user's roles or standing changed outside any case event (a role removed, the
+    account deactivated): each of their sockets checks its access again now, instead of
+    at its next heartbeat or stale broadcast."""
+    send(user_group(user_id), {"type": "user.recheck"})
 
 
 def user_logged_out(*, user_id: int, session_key: str | None) -> None:
