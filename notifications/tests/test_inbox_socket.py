@@ -168,3 +168,15 @@ def test_a_case_event_announces_its_notices_after_commit(monkeypatch):
         assert sent == []
     assert sent and cast.consumer.pk in sent[-1]
     assert cast.merchant_staff.pk not in sent[-1]  # the actor is not told of their own act
+
+
+@pytest.mark.asyncio
+async def test_a_deactivated_users_badge_socket_closes_at_once():
+    from accounts.services import user_set_active
+
+    cast = await db(f.cast)()
+    comm, _key = await _open(cast.consumer)
+    assert (await comm.receive_json_from(timeout=3))["type"] == "unread"
+    await db(user_set_active)(user=cast.consumer, is_active=False)
+    assert await comm.receive_json_from(timeout=3) == {"type": "error", "code": "logged_out"}
+    assert (await _close_of(comm))["code"] == 4401
