@@ -48,3 +48,19 @@ def on_postgres(settings) -> None:
         if os.environ.get("CI") == "true":
             pytest.fail("PostgreSQL is required under CI but DATABASE_URL is not PostgreSQL")
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture(autouse=True)
+def _close_the_sync_threads_connection():
+    """After each test, close the connection of asgiref's thread-sensitive thread.
+
+    Async tests run their ORM calls there; a call that does not close afterwards (plain
+    ``sync_to_async``, as Django's async ORM methods use) leaves an idle connection open,
+    and PostgreSQL then refuses to drop the test database ("being accessed by other
+    users"): a teardown error whenever such a test happens to run last.
+    """
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=30)
