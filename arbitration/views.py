@@ -19,6 +19,7 @@ from arbitration import selectors
 from arbitration.apis import award_file_response, case_arbitration_data
 from arbitration.models import Referral
 from arbitration.services import actions, consent
+from cases.models import CaseRole, case_roles
 from cases.selectors import Action, access_case
 from odr.errors import DomainError, NotAllowed, NotFound
 
@@ -245,8 +246,20 @@ def referral_act(request: HttpRequest, ref: str, action: str) -> HttpResponse:
 # --- The parties' page -----------------------------------------------------------------
 
 
+def _my_side_signed(agreement: dict | None, roles: set[str]) -> bool:
+    """Whether the viewer is a party and their side has signed (the link then reads)."""
+    if agreement is None:
+        return False
+    if CaseRole.CONSUMER in roles and not agreement["consumer_signed"]:
+        return False
+    if CaseRole.MERCHANT in roles and not agreement["merchant_signed"]:
+        return False
+    return bool(roles & {CaseRole.CONSUMER, CaseRole.MERCHANT})
+
+
 def _case_page(request, case, form: AgreementForm | None = None, status: int = 200):
     data = case_arbitration_data(case, request.user)
+    roles = case_roles(case, request.user)
     agreement = consent.agreement_open(case=case)
     document = consent.agreement_document(agreement) if agreement else None
     bodies = data["bodies"]
@@ -256,6 +269,10 @@ def _case_page(request, case, form: AgreementForm | None = None, status: int = 2
         "document": document,
         "form": form or AgreementForm(bodies=consent.bodies_eligible(case=case)),
         "can_propose": case.state == "mediation_failed" and bool(bodies),
+        # consent.case_refer lets the consumer or the mediator refer; others are told who.
+        "can_refer": case.state == "mediation_failed"
+        and bool(roles & {CaseRole.CONSUMER, CaseRole.MEDIATOR}),
+        "my_side_signed": _my_side_signed(data.get("agreement"), roles),
         "award": data["award"],
         "requests": case.events.filter(kind="arbitration.info_requested").order_by("seq"),
     }

@@ -146,8 +146,10 @@ def confirmation_request(*, document: Document, user, ip: str | None) -> Confirm
         )
         with translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE):
             body = _(
-                "[ODR 12315] Your code to confirm %(title)s %(number)s is %(code)s, valid for "
-                "%(m)d minutes. Confirming means you agree to it. Do not share the code."
+                # The code comes first, so that phones offering to fill it in pick it and
+                # not a number in the document's number.
+                "[ODR 12315] Code %(code)s confirms %(title)s, valid for %(m)d minutes. "
+                "Confirming means you agree to it. Do not share the code. Document %(number)s."
             ) % {
                 "title": document.spec.title(
                     language=translation.get_language() or "zh-hans", ruleset=case.ruleset

@@ -23,6 +23,16 @@ so nothing runs concurrently with it. Two consequences: with a loop marked, Djan
 the test body database connections apart from the ones pytest-django set up (closed by
 ``browser`` at teardown), so a browser test must be transactional, and
 ``django_assert_num_queries`` and the like do not see its queries.
+
+Opt-in: signed documents
+------------------------
+The server has no signing key by default, so no PDF is made behind its transitions
+(documents/handlers.py). A journey that needs real documents (an agreement the parties
+confirm, a notice they download) requests ``document_signing``: ``live_daphne`` then
+starts the server with the DOCUMENTS_* settings of a development PKI (the one
+``manage.py odr_dev_pki`` makes), generated once per session in a temporary folder. The
+server's Celery is eager, so documents are rendered and signed in the request that calls
+for them, after its transaction commits.
 """
 
 import asyncio
@@ -47,6 +57,8 @@ import pytest
 from django.conf import settings
 from django.db import connection, connections
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from documents.services.pki import DevPki, dev_pki_create
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -242,12 +254,34 @@ def _wait_until_healthy(process: subprocess.Popen, url: str, log_path: Path) -> 
         time.sleep(0.1)
 
 
+@pytest.fixture(scope="session")
+def _document_signing_pki(tmp_path_factory) -> DevPki:
+    """A throwaway root CA and signing key, made once per session (2048-bit: quick)."""
+    return dev_pki_create(
+        directory=tmp_path_factory.mktemp("dev-pki"),
+        organisation=settings.DOCUMENTS_ISSUER_NAME,
+        key_size=2048,
+    )
+
+
 @pytest.fixture
-def live_daphne(transactional_db, tmp_path_factory) -> Iterator[LiveDaphne]:
+def document_signing(_document_signing_pki) -> DevPki:
+    """Opt-in: the live server signs documents with a development PKI.
+
+    Request it in a journey's arguments next to ``live_daphne`` or ``new_page``; the
+    server gets the PKI's DOCUMENTS_* settings (``DevPki.env()``, what ``odr_dev_pki``
+    writes to dev.env). The test process's own settings are left as they are.
+    """
+    return _document_signing_pki
+
+
+@pytest.fixture
+def live_daphne(request, transactional_db, tmp_path_factory) -> Iterator[LiveDaphne]:
     """The app under real daphne on a free 127.0.0.1 port, against the test database.
 
     One server per test: the database is flushed between transactional tests, and a
     fresh process also starts with an empty cache, rate counters and channel layer.
+    With ``document_signing`` among the test's fixtures, the server signs documents.
     """
     base = tmp_path_factory.mktemp("daphne")
     sms_dir = base / "sms"
@@ -259,6 +293,8 @@ def live_daphne(transactional_db, tmp_path_factory) -> Iterator[LiveDaphne]:
         sms_dir=sms_dir,
         static_root=static_root,
     )
+    if "document_signing" in request.fixturenames:
+        env.update(request.getfixturevalue("document_signing").env())
     daphne = str(Path(sys.executable).parent / "daphne")
     for attempt in range(3):
         port = _free_port()
