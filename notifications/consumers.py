@@ -35,7 +35,7 @@ def _count(user_id: int, session_key: str | None) -> int | None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return None
-    return selectors.unread_count(user=user)
+    return selectors.unread_total(user=user)
 
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):

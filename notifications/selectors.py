@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from accounts.models import Role, User
 from cases.models import Case
 from notifications.models import Notification, NotificationPreference
+from notifications.sources import other_unread
 from odr.divisions import division_covers
 
 # The people a notice can go to, by their role on the case.
@@ -97,3 +98,11 @@ def unread_count(*, user: User) -> int:
     return Notification.objects.filter(
         recipient=user, channel=Notification.Channel.INAPP, read_at__isnull=True
     ).count()
+
+
+def unread_total(*, user: User) -> int:
+    """What the badge shows: unread notifications and the unread items of other apps
+    (notifications/sources.py)."""
+    if not user.is_authenticated:
+        return 0
+    return unread_count(user=user) + sum(count for _source, count in other_unread(user))

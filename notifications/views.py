@@ -25,6 +25,7 @@ from twilio.request_validator import (
 from notifications import selectors
 from notifications.services import inbox as inbox_services
 from notifications.services.status import KNOWN, twilio_status_record
+from notifications.sources import other_unread
 from odr.errors import NotFound
 
 PAGE_SIZE = 30
@@ -42,7 +43,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/inbox.html",
-        {"page": page, "unread": selectors.unread_count(user=request.user)},
+        {
+            "page": page,
+            "unread": selectors.unread_count(user=request.user),
+            "others": [
+                {
+                    "name": source.name,
+                    "text": source.describe(count),
+                    "url": reverse(source.url_name),
+                }
+                for source, count in other_unread(request.user)
+            ],
+        },
     )
 
 
@@ -80,7 +92,7 @@ def badge(request: HttpRequest) -> HttpResponse:
         request,
         "notifications/includes/badge.html",
         {
-            "unread": selectors.unread_count(user=request.user),
+            "unread": selectors.unread_total(user=request.user),
             "poll_seconds": settings.NOTIFY_BADGE_POLL_SECONDS,
         },
     )

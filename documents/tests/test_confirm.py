@@ -254,3 +254,21 @@ def test_a_corrected_draft_needs_fresh_confirmations(
     _confirm(corrected, cast.consumer, sms_outbox, django_capture_on_commit_callbacks)
     corrected.refresh_from_db()
     assert corrected.status == Document.Status.VALID
+
+
+def test_the_code_sms_is_in_the_users_language_with_the_code_first(
+    cast, settlement, sms_outbox, request_code
+):
+    """A Chinese-speaking party gets the Chinese text; the code comes before the document
+    number (whose digits a phone's code autofill could otherwise pick)."""
+    cast.consumer.language = "zh-hans"
+    cast.consumer.save(update_fields=["language"])
+    request_code(settlement, cast.consumer)
+    body = _codes(sms_outbox)[-1].body
+    code = _code(sms_outbox)
+    assert body.startswith(f"【ODR 12315】验证码 {code}，用于确认《"), body
+    assert body.index(code) < body.index(settlement.number)
+    cast.merchant_staff.language = "en"
+    cast.merchant_staff.save(update_fields=["language"])
+    request_code(settlement, cast.merchant_staff)
+    assert _codes(sms_outbox)[-1].body.startswith("[ODR 12315] Code ")

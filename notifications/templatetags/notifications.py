@@ -20,6 +20,6 @@ def unread_badge(context) -> dict:
     if user is None or not user.is_authenticated:
         return {"hidden": True}
     return {
-        "unread": selectors.unread_count(user=user),
+        "unread": selectors.unread_total(user=user),
         "poll_seconds": settings.NOTIFY_BADGE_POLL_SECONDS,
     }

@@ -38,6 +38,13 @@ def assignees_for(*, alert: Alert) -> QuerySet[User]:
     return User.objects.filter(pk__in=ids).order_by("username", "pk")
 
 
+def unread_alert_count(user) -> int:
+    """The user's unread in-app alert notices (counted in the header's badge)."""
+    return AlertNotice.objects.filter(
+        recipient=user, channel=AlertNotice.Channel.INAPP, read_at__isnull=True
+    ).count()
+
+
 def unread_alert_ids(*, user) -> set[int]:
     return set(
         AlertNotice.objects.filter(

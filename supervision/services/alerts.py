@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications.services.live import inbox_changed
 from odr.divisions import division_covers
 from odr.errors import Conflict, DomainError
 from supervision.models import Alert, AlertAction, AlertNotice
@@ -49,9 +50,10 @@ def _step(
         AlertAction.objects.create(
             alert=locked, actor=actor, kind=kind, note=note, assignee=assignee, created_at=now
         )
-        AlertNotice.objects.filter(
+        if AlertNotice.objects.filter(
             alert=locked, recipient=actor, channel=AlertNotice.Channel.INAPP, read_at__isnull=True
-        ).update(read_at=now)
+        ).update(read_at=now):
+            inbox_changed(user_ids=[actor.pk])
     return locked
 
 
@@ -114,9 +116,10 @@ def alert_close(*, alert: Alert, actor, note: str) -> Alert:
 
 
 def alert_mark_read(*, alert: Alert, user) -> None:
-    AlertNotice.objects.filter(
+    if AlertNotice.objects.filter(
         alert=alert, recipient=user, channel=AlertNotice.Channel.INAPP, read_at__isnull=True
-    ).update(read_at=timezone.now())
+    ).update(read_at=timezone.now()):
+        inbox_changed(user_ids=[user.pk])
 
 
 def check_rule_editable(*, rule, scope) -> None:

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from notifications.services.live import inbox_changed
 from odr.divisions import division_covers
 from supervision.models import Alert, AlertNotice
 
@@ -46,6 +47,7 @@ def alert_notices_record(*, alert: Alert, now: dt.datetime) -> int:
                 )
             )
     AlertNotice.objects.bulk_create(rows, ignore_conflicts=True)
+    inbox_changed(user_ids=[r.recipient_id for r in rows if r.channel == AlertNotice.Channel.INAPP])
     if any(r.channel == AlertNotice.Channel.EMAIL for r in rows):
         alert_id = alert.pk
         transaction.on_commit(lambda: _enqueue_emails(alert_id))
