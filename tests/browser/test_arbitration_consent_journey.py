@@ -15,7 +15,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from arbitration.models import Agreement, Referral
@@ -24,10 +23,11 @@ from cases.models import Case, CaseEvent, State
 from cases.tests import factories as cf
 from documents.kinds import Kind
 from documents.models import ConfirmationCode, Document
+from tests.browser.pages import assert_fits_the_phone as _assert_fits_the_phone
+from tests.browser.pages import screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE_WIDTH = 360
 # Rendering the agreement (fonts, layout, signature) happens inside the proposing request
 # and, after the second confirmation, the signing inside the confirming one.
 RENDER_TIMEOUT_MS = 60_000
@@ -36,28 +36,7 @@ RENDER_TIMEOUT_MS = 60_000
 # six digits not joined to a hyphen.
 CONFIRMATION_CODE = re.compile(r"(?<![\d-])(\d{6})(?![\d-])")
 
-
-def _screenshot(page: Page, name: str) -> None:
-    folder = Path(settings.BASE_DIR) / "var" / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=folder / f"arbitration-consent-{name}.png", full_page=True)
-
-
-def _assert_fits_the_phone(page: Page) -> None:
-    """The page is no wider than the phone; if it is, the elements that stick out."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    if width <= PHONE_WIDTH:
-        return
-    offenders = page.evaluate(
-        """([limit]) => [...document.querySelectorAll("body *")]
-            .filter((e) => e.getBoundingClientRect().right > limit)
-            .filter((e) => ![...e.children].some((c) => c.getBoundingClientRect().right > limit))
-            .map((e) => `${e.tagName.toLowerCase()}: ${(e.textContent || "").slice(0, 40)}`)""",
-        [PHONE_WIDTH],
-    )
-    assert not offenders, (
-        f"{page.url} is {width}px wide on a {PHONE_WIDTH}px screen because of {offenders}"
-    )
+_screenshot = screenshots("arbitration-consent")
 
 
 def _log_in(page: Page, live_daphne, phone: str, landing: str) -> None:

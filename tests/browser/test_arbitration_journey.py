@@ -8,13 +8,11 @@ journey's business), so the file the staff open is a real referral file.
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from accounts.models import User
 from arbitration.models import Award, Referral
@@ -24,21 +22,12 @@ from arbitration.tests import factories as f
 from cases.models import Case, State
 from cases.tests import factories as cf
 from documents.kinds import Kind
+from tests.browser.pages import assert_fits_the_phone as _assert_fits_the_phone
+from tests.browser.pages import screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE_WIDTH = 360
-
-
-def _screenshot(page: Page, name: str) -> None:
-    folder = Path(settings.BASE_DIR) / "var" / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=folder / f"arbitration-{name}.png", full_page=True)
-
-
-def _assert_fits_the_phone(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE_WIDTH, f"{page.url} is {width}px wide on a {PHONE_WIDTH}px screen"
+_screenshot = screenshots("arbitration")
 
 
 def _referred_case() -> tuple[cf.Cast, Referral]:

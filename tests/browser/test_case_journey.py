@@ -13,18 +13,20 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
 from accounts.models import Merchant
 from cases.models import Case, ComplaintDraft, Message, Offer
+from tests.browser.pages import assert_fits_the_phone as _assert_fits_the_phone
+from tests.browser.pages import screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE_WIDTH = 360
 MERCHANT = "临沂优品电子商贸有限公司"
+
+_screenshot = screenshots("cases")
 
 
 def _photo(path: Path) -> Path:
@@ -38,17 +40,6 @@ def _photo(path: Path) -> Path:
     image.save(out, format="PNG")
     path.write_bytes(out.getvalue())
     return path
-
-
-def _screenshot(page: Page, name: str) -> None:
-    folder = Path(settings.BASE_DIR) / "var" / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=folder / f"cases-{name}.png", full_page=True)
-
-
-def _assert_fits_the_phone(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE_WIDTH, f"{page.url} is {width}px wide on a {PHONE_WIDTH}px screen"
 
 
 def _log_in(page: Page, live_daphne, phone: str, landing: str) -> None:

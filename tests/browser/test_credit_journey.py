@@ -10,10 +10,8 @@ not carried out.
 """
 
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from playwright.sync_api import Page, expect
 
@@ -22,23 +20,15 @@ from cases.services import negotiation
 from cases.services.transitions import case_transition
 from cases.tests import factories as cf
 from credit.tests import factories as credit_factories
+from tests.browser.pages import assert_fits_the_phone as _assert_fits_the_phone
+from tests.browser.pages import screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE_WIDTH = 360
 MERCHANT = "临沂优品电子商贸有限公司"
 USCC = "91371300MA3C8TXK2D"
 
-
-def _screenshot(page: Page, name: str) -> None:
-    folder = Path(settings.BASE_DIR) / "var" / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=folder / f"credit-{name}.png", full_page=True)
-
-
-def _assert_fits_the_phone(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE_WIDTH, f"{page.url} is {width}px wide on a {PHONE_WIDTH}px screen"
+_screenshot = screenshots("credit")
 
 
 def _log_in_by_phone(page: Page, live_daphne, phone: str) -> None:

@@ -5,29 +5,17 @@ the demo consumer with the code from the SMS, and lands on the consumer page.
 """
 
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from accounts.models import OtpChallenge, User
+from tests.browser.pages import assert_fits_the_phone as _assert_fits_the_phone
+from tests.browser.pages import screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE_WIDTH = 360
-
-
-def _screenshot(page: Page, name: str) -> None:
-    folder = Path(settings.BASE_DIR) / "var" / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=folder / f"foundation-{name}.png", full_page=True)
-
-
-def _assert_fits_the_phone(page: Page) -> None:
-    """Nothing makes the page scroll sideways at 360 px."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE_WIDTH, f"{page.url} is {width}px wide on a {PHONE_WIDTH}px screen"
+_screenshot = screenshots("foundation")
 
 
 def test_consumer_switches_to_english_and_logs_in_by_sms(

@@ -12,17 +12,16 @@ Needs the badge in the page header: templates/base.html loads ``notifications`` 
 import datetime as dt
 import json
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from rest_framework.authtoken.models import Token
 
 from cases.models import Case
 from notifications.models import Notification
 from notifications.quiet_hours import sms_not_before
+from tests.browser.pages import screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,11 +29,7 @@ CONSUMER_PHONE = "+8613800000001"
 # The push arrives in well under a second; the bound only keeps a broken push from hanging.
 PUSH_TIMEOUT_MS = 5_000
 
-
-def _screenshot(page: Page, name: str) -> None:
-    folder = Path(settings.BASE_DIR) / "var" / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=folder / f"notifications-{name}.png", full_page=True)
+_screenshot = screenshots("notifications")
 
 
 def _unread(user) -> int:

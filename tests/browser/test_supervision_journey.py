@@ -5,35 +5,25 @@ acknowledges a risk alert of their jurisdiction.
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from accounts.models import Role, User
 from accounts.tests import factories as af
 from supervision.models import Alert, AlertNotice, AlertRule
 from supervision.services.rules import rules_seed_defaults
 from supervision.tests.factories import make_case
+from tests.browser.pages import assert_fits_the_phone as _assert_fits_the_phone
+from tests.browser.pages import screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE_WIDTH = 360
 PASSWORD = "pw-for-tests-123"
 
-
-def _screenshot(page: Page, name: str) -> None:
-    folder = Path(settings.BASE_DIR) / "var" / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=folder / f"supervision-{name}.png", full_page=True)
-
-
-def _assert_fits_the_phone(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE_WIDTH, f"{page.url} is {width}px wide on a {PHONE_WIDTH}px screen"
+_screenshot = screenshots("supervision")
 
 
 def _regulator(username: str, jurisdiction: str) -> User:
