@@ -99,3 +99,20 @@ def login(client, user: User) -> User:
     """Sign a test client in; the model backend, since django-axes' backend keeps no sessions."""
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return user
+
+
+def admin_change(client, user: User, edit) -> None:
+    """Submit the user's admin page as an administrator would, after ``edit(values)``
+    (the form's values by name, each a list); the client is signed in as one."""
+    import lxml.html
+
+    url = f"/admin/accounts/user/{user.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200
+    form = lxml.html.fromstring(page.content).get_element_by_id("user_form")
+    values: dict[str, list[str]] = {}
+    for name, value in form.form_values():
+        values.setdefault(name, []).append(value)
+    edit(values)
+    response = client.post(url, values)
+    assert response.status_code == 302, response.context and response.context.get("errors")

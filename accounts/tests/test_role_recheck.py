@@ -9,7 +9,6 @@ how often, and that nothing is told before the commit or when nothing changed.
 import contextlib
 from collections.abc import Callable, Iterator
 
-import lxml.html
 import pytest
 from django.db import transaction
 
@@ -43,20 +42,6 @@ def pushed(django_capture_on_commit_callbacks) -> Callable:
 def admin_client(client):
     f.login(client, f.administrator())
     return client
-
-
-def _admin_change(client, user: User, edit) -> None:
-    """Submit the user's admin page as the admin would, after ``edit(values)``."""
-    url = f"/admin/accounts/user/{user.pk}/change/"
-    page = client.get(url)
-    assert page.status_code == 200
-    form = lxml.html.fromstring(page.content).get_element_by_id("user_form")
-    values: dict[str, list[str]] = {}
-    for name, value in form.form_values():
-        values.setdefault(name, []).append(value)
-    edit(values)
-    response = client.post(url, values)
-    assert response.status_code == 302, response.context and response.context.get("errors")
 
 
 # --- services ----------------------------------------------------------------------------
@@ -139,7 +124,7 @@ def test_admin_removing_a_role_tells_its_holder(admin_client, pushed):
         values["roles-0-DELETE"] = ["on"]
 
     with pushed() as told:
-        _admin_change(admin_client, staff, delete_the_role)
+        f.admin_change(admin_client, staff, delete_the_role)
     assert told == [staff.pk]
     assert not staff.roles.exists()
     assert bystander.roles.exists()
@@ -154,7 +139,7 @@ def test_admin_adding_a_role_tells_the_user(admin_client, pushed):
         values["roles-1-jurisdiction"] = ["371300"]
 
     with pushed() as told:
-        _admin_change(admin_client, user, add_a_regulator_role)
+        f.admin_change(admin_client, user, add_a_regulator_role)
     assert told == [user.pk]
     assert user.role_kinds() == {Role.Kind.CONSUMER, Role.Kind.REGULATOR}
 
@@ -167,7 +152,7 @@ def test_admin_deactivating_and_removing_a_role_at_once_tells_the_user_once(admi
         values["roles-0-DELETE"] = ["on"]
 
     with pushed() as told:
-        _admin_change(admin_client, staff, untick_and_delete)
+        f.admin_change(admin_client, staff, untick_and_delete)
     assert told == [staff.pk]
     staff.refresh_from_db()
     assert (staff.is_active, staff.roles.exists()) == (False, False)
@@ -180,13 +165,13 @@ def test_admin_changes_that_leave_access_alone_tell_no_one(admin_client, pushed)
         values["display_name"] = ["新名字"]
 
     with pushed() as told:
-        _admin_change(admin_client, staff, rename)
+        f.admin_change(admin_client, staff, rename)
     assert told == []
     staff.refresh_from_db()
     assert staff.display_name == "新名字"
     # The same page, now changing access, does tell.
     with pushed() as told:
-        _admin_change(admin_client, staff, lambda values: values.pop("is_active"))
+        f.admin_change(admin_client, staff, lambda values: values.pop("is_active"))
     assert told == [staff.pk]
 
 

@@ -7,7 +7,6 @@ periodic re-check is pushed out of reach (MEDIATION_ACCESS_RECHECK_SECONDS = 1 h
 the client sends no frame, so only the push can cause what these tests see.
 """
 
-import lxml.html
 import pytest
 from channels.db import database_sync_to_async
 from django.test import Client
@@ -41,21 +40,11 @@ def _role(user, kind: str) -> Role:
     return Role.objects.get(user=user, kind=kind)
 
 
-def _admin_change(admin, user, edit) -> int:
-    """Submit the user's admin page as the admin would, after ``edit(values)``."""
+def _admin_change(admin, user, edit) -> None:
+    """The admin's change of a user's page, made by ``admin``."""
     client = Client()
     af.login(client, admin)
-    url = f"/admin/accounts/user/{user.pk}/change/"
-    page = client.get(url)
-    assert page.status_code == 200
-    form = lxml.html.fromstring(page.content).get_element_by_id("user_form")
-    values: dict[str, list[str]] = {}
-    for name, value in form.form_values():
-        values.setdefault(name, []).append(value)
-    edit(values)
-    response = client.post(url, values)
-    assert response.status_code == 302, response.context and response.context.get("errors")
-    return response.status_code
+    af.admin_change(client, user, edit)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.tests import factories as af
 from notifications import selectors as inbox
 from notifications.services import live
-from supervision.models import Alert, AlertNotice, AlertRule
+from supervision.models import AlertNotice
 from supervision.services import alerts as services
 from supervision.services.notices import alert_notices_record
 
@@ -27,36 +27,21 @@ def regulators():
     return {"district": af.regulator("371302"), "fuzhou": af.regulator("350100")}
 
 
-def _alert() -> Alert:
-    rule = AlertRule.objects.get(kind="merchant_spike", jurisdiction="")
-    return Alert.objects.create(
-        rule=rule,
-        kind=rule.kind,
-        severity="high",
-        division_code="371302",
-        subject="merchant:1",
-        window="2026-11-23",
-        subject_label="临沂优品",
-        evidence={"count": 6, "threshold": 5, "history": [1] * 8, "mean": 1, "sd": 0},
-        created_at=timezone.now(),
-    )
-
-
 def test_a_new_alert_raises_the_badge_of_its_regulators_only(
-    regulators, pushed, django_capture_on_commit_callbacks
+    alert, regulators, pushed, django_capture_on_commit_callbacks
 ):
     district, fuzhou = regulators["district"], regulators["fuzhou"]
     before = inbox.unread_total(user=district)
     with django_capture_on_commit_callbacks(execute=True):
-        alert_notices_record(alert=_alert(), now=timezone.now())
+        alert_notices_record(alert=alert, now=timezone.now())
     assert inbox.unread_total(user=district) == before + 1
     assert inbox.unread_total(user=fuzhou) == 0
     assert district.pk in pushed and fuzhou.pk not in pushed
 
 
-def test_the_inbox_links_the_unread_alerts(client, regulators):
+def test_the_inbox_links_the_unread_alerts(alert, client, regulators):
     district = regulators["district"]
-    alert_notices_record(alert=_alert(), now=timezone.now())
+    alert_notices_record(alert=alert, now=timezone.now())
     af.login(client, district)
     page = client.get(reverse("notifications:inbox")).content.decode()
     assert 'data-source="alerts"' in page
@@ -66,9 +51,10 @@ def test_the_inbox_links_the_unread_alerts(client, regulators):
     assert 'data-unread="1"' in badge
 
 
-def test_reading_the_alert_lowers_the_badge(regulators, pushed, django_capture_on_commit_callbacks):
+def test_reading_the_alert_lowers_the_badge(
+    alert, regulators, pushed, django_capture_on_commit_callbacks
+):
     district = regulators["district"]
-    alert = _alert()
     alert_notices_record(alert=alert, now=timezone.now())
     assert inbox.unread_total(user=district) == 1
     pushed.clear()
@@ -82,9 +68,10 @@ def test_reading_the_alert_lowers_the_badge(regulators, pushed, django_capture_o
     assert pushed == []
 
 
-def test_acknowledging_reads_the_notice(regulators, pushed, django_capture_on_commit_callbacks):
+def test_acknowledging_reads_the_notice(
+    alert, regulators, pushed, django_capture_on_commit_callbacks
+):
     district = regulators["district"]
-    alert = _alert()
     alert_notices_record(alert=alert, now=timezone.now())
     pushed.clear()
     with django_capture_on_commit_callbacks(execute=True):

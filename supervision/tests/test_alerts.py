@@ -6,27 +6,10 @@ from django.utils import timezone
 
 from accounts.tests import factories as af
 from odr.errors import Conflict, DomainError
-from supervision.models import Alert, AlertAction, AlertNotice, AlertRule
+from supervision.models import AlertAction, AlertNotice, AlertRule
 from supervision.services import alerts as services
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def alert(db):
-    rule = AlertRule.objects.get(kind="merchant_spike", jurisdiction="")
-    alert = Alert.objects.create(
-        rule=rule,
-        kind=rule.kind,
-        severity="high",
-        division_code="371302",
-        subject="merchant:1",
-        window="2026-11-23",
-        subject_label="临沂优品",
-        evidence={"count": 6, "threshold": 5, "history": [1] * 8, "mean": 1, "sd": 0, "cases": []},
-        created_at=timezone.now(),
-    )
-    return alert
 
 
 @pytest.fixture
