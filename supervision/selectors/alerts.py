@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from odr.errors import NotAllowed, NotFound
 from supervision.models import Alert, AlertNotice, AlertRule
-from supervision.selectors.scope import Scope, access_scope
+from supervision.selectors.scope import Scope, access_scope, scope_of
 
 
 def alerts_in(*, scope: Scope, status: str = "") -> QuerySet[Alert]:
@@ -38,19 +38,27 @@ def assignees_for(*, alert: Alert) -> QuerySet[User]:
     return User.objects.filter(pk__in=ids).order_by("username", "pk")
 
 
-def unread_alert_count(user) -> int:
-    """The user's unread in-app alert notices (counted in the header's badge)."""
+def _unread_notices(user):
+    """The user's unread in-app notices of alerts they may still open: a regulator who lost
+    the role, or whose jurisdiction moved, cannot read (so clear) the others."""
+    scope = scope_of(user=user)
+    if scope is None:
+        return AlertNotice.objects.none()
     return AlertNotice.objects.filter(
-        recipient=user, channel=AlertNotice.Channel.INAPP, read_at__isnull=True
-    ).count()
+        scope.q("alert__division_code"),
+        recipient=user,
+        channel=AlertNotice.Channel.INAPP,
+        read_at__isnull=True,
+    )
+
+
+def unread_alert_count(user) -> int:
+    """The user's unread alert notices (counted in the header's badge)."""
+    return _unread_notices(user).count()
 
 
 def unread_alert_ids(*, user) -> set[int]:
-    return set(
-        AlertNotice.objects.filter(
-            recipient=user, channel=AlertNotice.Channel.INAPP, read_at__isnull=True
-        ).values_list("alert_id", flat=True)
-    )
+    return set(_unread_notices(user).values_list("alert_id", flat=True))
 
 
 def rules_for(*, scope: Scope) -> QuerySet[AlertRule]:

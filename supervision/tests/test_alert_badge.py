@@ -86,3 +86,20 @@ def test_a_consumers_badge_has_no_alert_source(client):
     af.login(client, consumer)
     page = client.get(reverse("notifications:inbox")).content.decode()
     assert 'data-source="alerts"' not in page
+
+
+def test_notices_the_user_can_no_longer_open_do_not_count(alert, client, regulators):
+    """A regulator who lost the role, or whose jurisdiction moved, cannot open (so clear)
+    the alert: its notice leaves the badge instead of staying there for good."""
+    from accounts.models import Role
+    from accounts.services import role_revoke
+
+    district = regulators["district"]
+    alert_notices_record(alert=alert, now=timezone.now())
+    assert inbox.unread_total(user=district) == 1
+    Role.objects.filter(user=district, kind=Role.Kind.REGULATOR).update(jurisdiction="371311")
+    assert inbox.unread_total(user=district) == 0
+    role_revoke(role=Role.objects.get(user=district, kind=Role.Kind.REGULATOR))
+    af.login(client, district)
+    assert 'data-unread="0"' in client.get(reverse("notifications:badge")).content.decode()
+    assert 'data-source="alerts"' not in client.get(reverse("notifications:inbox")).content.decode()
