@@ -416,10 +416,12 @@ class CaseConsumer(AsyncJsonWebsocketConsumer):
                 channel_name=self.channel_name,
             )
             readable = rooms.rooms_readable(roles)
-            return online, selectors.room_last_seqs(case_id=case.pk, room_names=readable)
+            last = selectors.room_last_seqs(case_id=case.pk, room_names=readable)
+            return online, last, case.state
 
-        online, last = await self.act(beat)
-        await self.send_json({"type": "beat", "online": online, "last_seq": last})
+        online, last, state = await self.act(beat)
+        # The state too: a client that missed a state broadcast (Redis restarting) catches up.
+        await self.send_json({"type": "beat", "online": online, "last_seq": last, "state": state})
 
     # --- group events --------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ and the live delivery of negotiation messages posted on the case page.
 
 import logging
 
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_noop
 
 from cases import rooms
@@ -16,7 +15,6 @@ from cases.models import Case, CaseEvent, State
 from cases.rulesets import ground as ruleset_ground
 from cases.rulesets import ruleset_by_key
 from mediation import selectors
-from mediation.models import Presence
 from mediation.services import broadcast
 from mediation.services.chat import bilingual, system_message_post
 
@@ -67,13 +65,9 @@ def _handle(event: CaseEvent) -> None:
             return  # only the mediation clocks are told in the rooms
     elif not (kind.startswith("transition.") or kind.startswith("case.")):
         return
-    case = (
-        Case.objects.only(
-            "id", "state", "reference", "mediator_id", "language", "ruleset", "ground"
-        )
-        .annotate(listened=Exists(Presence.objects.filter(case_id=OuterRef("pk"))))
-        .get(pk=event.case_id)
-    )
+    case = Case.objects.only(
+        "id", "state", "reference", "mediator_id", "language", "ruleset", "ground"
+    ).get(pk=event.case_id)
     if kind.startswith("transition.") or kind.startswith("case."):
         _tell_sockets(case)
     if kind.startswith("transition."):
@@ -83,20 +77,13 @@ def _handle(event: CaseEvent) -> None:
 
 
 def _tell_sockets(case: Case) -> None:
-    """The new state, and a nudge to check access again, for the sockets of the case.
-
-    Skipped when the case has no socket: every open socket holds a presence row from its
-    hello until it closes (a row that expired is made again by the socket's next
-    heartbeat), and a socket re-checks its access by itself on every action and before it
-    passes on a broadcast, so the nudge only hastens what happens anyway. Most events
-    (every complaint filed, every negotiation step) have no one listening, and a group send
-    costs a round trip to the channel layer inside the request.
-    """
-    if case.listened:
-        broadcast.case_update(case_id=case.pk, data={"type": "state", "state": case.state})
-        broadcast.case_recheck(case_id=case.pk)
-    if case.mediator_id:
-        broadcast.console_refresh(mediator_id=case.mediator_id, case_id=case.pk)
+    """The new state, and a nudge to check access again, for every socket of the case (and
+    the mediator's console). Sent whether or not a presence row shows a socket: a socket
+    whose row expired (a background tab's late heartbeats) is still open and must hear."""
+    broadcast.case_update(
+        case_id=case.pk, data={"type": "state", "state": case.state}, mediator_id=case.mediator_id
+    )
+    broadcast.case_recheck(case_id=case.pk)
 
 
 def _transition_message(case: Case, event: CaseEvent) -> None:

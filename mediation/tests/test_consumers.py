@@ -358,6 +358,7 @@ async def test_presence_follows_heartbeats_not_disconnects(sockets, case, cast):
     await mediator.send({"type": "heartbeat"})
     beat = await mediator.next_of("beat")
     assert {p["role"] for p in beat["online"]} == {"consumer", "merchant", "mediator"}
+    assert beat["state"] == "mediation"  # a client that missed a state frame catches up
     assert beat["last_seq"]["caucus:merchant"] == 0
     # The merchant's server died: no disconnect came, its heartbeat expired.
     await db(Presence.objects.filter(case=case, user=cast.merchant_staff).update)(

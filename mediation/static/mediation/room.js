@@ -133,7 +133,10 @@
         case "message": return this.onMessage(f);
         case "ack": return this.onAck(f);
         case "resumed": this.resuming[f.room] = false; return this.markRead(f.room);
-        case "beat": this.renderOnline(f.online); return this.catchUp(f.last_seq);
+        case "beat":
+          this.renderOnline(f.online);
+          if (f.state && f.state !== this.panel.dataset.state) this.onState(f);
+          return this.catchUp(f.last_seq);
         case "presence": return this.renderOnline(f.online);
         case "typing": return this.onTyping(f);
         case "read": return this.onRead(f);
