@@ -25,12 +25,9 @@ import asyncio
 import contextlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from importlib import import_module
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
 from django.db import connections
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -42,6 +39,8 @@ from cases.selectors import Action, access_case
 from mediation import selectors
 from mediation.services import broadcast, chat, presence
 from odr.errors import DomainError, NotAllowed, NotFound
+from odr.sessions import session_alive
+from odr.sockets import JsonSocket
 
 logger = logging.getLogger(__name__)
 
@@ -122,10 +121,8 @@ def _fresh_user(user_id: int):
 
 
 def _session_alive(session_key: str | None, user_id: int) -> bool:
-    if not session_key:
-        return False
-    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    return str(store.get(SESSION_KEY, "")) == str(user_id)
+    """The socket's session still signs its user in (not logged out, password unchanged)."""
+    return session_alive(session_key, _fresh_user(user_id))
 
 
 def _primary_role(roles: set[str]) -> str:
@@ -135,7 +132,7 @@ def _primary_role(roles: set[str]) -> str:
     return ""
 
 
-class CaseConsumer(AsyncJsonWebsocketConsumer):
+class CaseConsumer(JsonSocket):
     case_id: int | None = None
     mediator_id: int | None = None
     role: str = ""
@@ -325,12 +322,6 @@ class CaseConsumer(AsyncJsonWebsocketConsumer):
             frame["retry_after"] = exc.retry_after
         await self.send_json(frame)
 
-    async def decode_json(self, text_data):
-        try:
-            return await super().decode_json(text_data)
-        except ValueError:
-            return None
-
     async def on_send(self, content: dict) -> None:
         room = content.get("room")
         client_id = content.get("client_id", "")
@@ -482,7 +473,7 @@ class CaseConsumer(AsyncJsonWebsocketConsumer):
             )()
 
 
-class ConsoleConsumer(AsyncJsonWebsocketConsumer):
+class ConsoleConsumer(JsonSocket):
     """The mediator's console: the rows of their cases, sent again whenever one changes."""
 
     REFRESH_DELAY = 0.3
@@ -533,12 +524,6 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
                 await self.refuse(CLOSE_LOGIN, "logged_out", _("You have signed out."))
                 return
             await self.send_rows()
-
-    async def decode_json(self, text_data):
-        try:
-            return await super().decode_json(text_data)
-        except ValueError:
-            return None
 
     async def console_refresh(self, event: dict) -> None:
         # Coalesce bursts (a busy room) into one recomputation.

@@ -9,16 +9,14 @@ down (notifications/static/notifications/badge.js).
 """
 
 import asyncio
-from importlib import import_module
 
 from channels.db import database_sync_to_async as db
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.conf import settings
-from django.contrib.auth import SESSION_KEY
 
 from accounts.models import User
 from notifications import selectors
 from notifications.services.live import inbox_group
+from odr.sessions import session_alive
+from odr.sockets import JsonSocket
 
 CLOSE_LOGIN = 4401
 # The per-user group every socket of a user joins: log-out and role changes reach it.
@@ -26,24 +24,22 @@ USER_GROUP = "user.{}"
 
 
 def _count(user_id: int, session_key: str | None) -> int | None:
-    """The unread count, or None when the session or the user is no longer valid."""
-    if not session_key:
-        return None
-    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    if str(store.get(SESSION_KEY, "")) != str(user_id):
-        return None
+    """The unread count, or None when the session no longer signs the user in (logged
+    out, password changed, account deactivated)."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
+    if not session_alive(session_key, user):
         return None
     return selectors.unread_total(user=user)
 
 
-class InboxConsumer(AsyncJsonWebsocketConsumer):
+class InboxConsumer(JsonSocket):
     COALESCE_SECONDS = 0.2
+    user_id: int | None = None  # set once the socket is accepted for a signed-in user
 
     async def connect(self) -> None:
         self.groups_joined: list[str] = []
         self.pending: asyncio.Task | None = None
+        self.dirty = False
         user = self.scope.get("user")
         self.session_key = getattr(self.scope.get("session"), "session_key", None)
         await self.accept()
@@ -61,6 +57,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         await self.close(code=CLOSE_LOGIN, reason=reason)
 
     async def send_count(self) -> None:
+        if self.user_id is None:  # refused: a frame already in flight gets no answer
+            return
         count = await db(_count)(self.user_id, self.session_key)
         if count is None:
             await self.refuse("logged_out")
@@ -71,20 +69,18 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         if isinstance(content, dict) and content.get("type") == "heartbeat":
             await self.send_count()
 
-    async def decode_json(self, text_data):
-        try:
-            return await super().decode_json(text_data)
-        except ValueError:
-            return None
-
     async def inbox_changed(self, event: dict) -> None:
-        # A burst (a case event telling several notices) is counted once.
+        # A burst (a case event telling several notices) is counted once; a change that
+        # comes while a count is running is counted again after it.
+        self.dirty = True
         if self.pending is None or self.pending.done():
             self.pending = asyncio.ensure_future(self._count_later())
 
     async def _count_later(self) -> None:
-        await asyncio.sleep(self.COALESCE_SECONDS)
-        await self.send_count()
+        while self.dirty:
+            self.dirty = False
+            await asyncio.sleep(self.COALESCE_SECONDS)
+            await self.send_count()
 
     async def user_logout(self, event: dict) -> None:
         if event.get("session") in (None, self.session_key):

@@ -192,6 +192,33 @@ async def test_signed_out_session_is_found_by_the_heartbeat(sockets, case, cast)
     assert (close["code"], close["reason"]) == (4401, "logged_out")
 
 
+async def test_a_password_change_ends_the_sockets_of_older_sessions(sockets, case, cast):
+    """As for a request: the session's hash of the password no longer matches."""
+
+    def change_password():
+        cast.merchant_staff.set_password("a-new-password-123")
+        cast.merchant_staff.save(update_fields=["password"])
+
+    await db(change_password)()
+    merchant = sockets["merchant_staff"]
+    await merchant.send({"type": "heartbeat"})
+    close = None
+    while close is None:
+        out = await merchant.comm.receive_output(timeout=3)
+        if out["type"] == "websocket.close":
+            close = out
+    assert (close["code"], close["reason"]) == (4401, "logged_out")
+
+
+async def test_binary_and_empty_frames_get_an_answer_not_a_crash(sockets):
+    consumer = sockets["consumer"]
+    await consumer.comm.send_to(bytes_data=b"\x00\x01")
+    assert (await consumer.next_of("error"))["code"] == "unknown_type"
+    await consumer.comm.send_input({"type": "websocket.receive", "text": ""})
+    assert (await consumer.next_of("error"))["code"] == "unknown_type"
+    assert (await consumer.say("joint", "还在吗"))["type"] == "ack"
+
+
 # --- nothing lost ------------------------------------------------------------------------
 
 

@@ -180,3 +180,44 @@ async def test_a_deactivated_users_badge_socket_closes_at_once():
     await db(user_set_active)(user=cast.consumer, is_active=False)
     assert await comm.receive_json_from(timeout=3) == {"type": "error", "code": "logged_out"}
     assert (await _close_of(comm))["code"] == 4401
+
+
+@pytest.mark.asyncio
+async def test_binary_empty_and_malformed_frames_are_ignored():
+    cast = await db(f.cast)()
+    comm, _key = await _open(cast.consumer)
+    count = (await comm.receive_json_from(timeout=3))["unread"]
+    await comm.send_to(bytes_data=b"\x00\x01")
+    await comm.send_input({"type": "websocket.receive", "text": ""})
+    await comm.send_to(text_data="{not json")
+    await comm.send_json_to({"type": "heartbeat"})
+    assert await comm.receive_json_from(timeout=3) == {"type": "unread", "unread": count}
+    await comm.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_frame_on_a_refused_socket_is_not_an_error():
+    comm = communicator("/ws/inbox/")
+    assert (await comm.connect())[0]
+    await comm.send_json_to({"type": "heartbeat"})
+    assert await comm.receive_json_from(timeout=3) == {"type": "error", "code": "login_required"}
+    assert (await _close_of(comm))["code"] == 4401
+    await comm.send_input({"type": "websocket.disconnect", "code": 4401})
+    await comm.wait(timeout=3)  # raises if the consumer failed on the heartbeat
+
+
+@pytest.mark.asyncio
+async def test_a_password_change_ends_the_badge_socket():
+    """As for a request: the session's password hash no longer matches, so it is over."""
+    cast = await db(f.cast)()
+    comm, _key = await _open(cast.consumer)
+    assert (await comm.receive_json_from(timeout=3))["type"] == "unread"
+
+    def change_password():
+        cast.consumer.set_password("a-new-password-123")
+        cast.consumer.save(update_fields=["password"])
+
+    await db(change_password)()
+    await comm.send_json_to({"type": "heartbeat"})
+    assert await comm.receive_json_from(timeout=3) == {"type": "error", "code": "logged_out"}
+    assert (await _close_of(comm))["code"] == 4401
