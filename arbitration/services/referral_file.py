@@ -52,7 +52,9 @@ CANONICAL_FIELDS = (
     "created_at",
     "prev_hash",
 )
-WITHHELD_FIELDS = ("seq", "withheld", "reason", "created_at", "prev_hash", "hash")
+# No time: with the kind, actor and room guessable, the time was what kept a withheld
+# event's content from being found by trying candidates against its hash.
+WITHHELD_FIELDS = ("seq", "withheld", "reason", "prev_hash", "hash")
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig.json"
 SIGNER = "signer.pem"
@@ -166,7 +168,6 @@ def _events_json(case: Case) -> dict:
                     "seq": e.seq,
                     "withheld": True,
                     "reason": reason,
-                    "created_at": e.created_at.isoformat(),
                     "prev_hash": e.prev_hash,
                     "hash": e.hash,
                 }
@@ -211,8 +212,15 @@ def events_export_verify(data: object, *, anchor: dict | None = None) -> str | N
     Every event the body may read must hash to its ``hash``; every entry, withheld or not,
     must link to the one before (the first to the genesis hash), with no seq missing.
     ``anchor`` (the manifest's ``referral_event``: seq and hash) must be in the chain.
-    A withheld entry's own hash cannot be recomputed: the next link vouches for it.
+
+    A withheld entry's own hash cannot be recomputed, so the chain alone cannot show that
+    the events before the last withheld one are the platform's: someone rewriting one of
+    them could also rewrite the withheld entry's ``prev_hash``. The manifest's signature
+    (the platform's key) is what vouches for them; the chain proves the order and every
+    event after the last withheld one.
     """
+    if anchor is not None and not isinstance(anchor, dict):
+        return "the manifest's referral_event is not an object"
     if not isinstance(data, dict) or not isinstance(data.get("events"), list):
         return "not an event log: expected an object with an events list"
     if data.get("format") != EVENTS_FORMAT:
@@ -222,7 +230,8 @@ def events_export_verify(data: object, *, anchor: dict | None = None) -> str | N
     previous = GENESIS_HASH
     anchored = anchor is None
     for expected_seq, entry in enumerate(data["events"], start=1):
-        if not isinstance(entry, dict) or entry.get("seq") != expected_seq:
+        seq = entry.get("seq") if isinstance(entry, dict) else None
+        if type(seq) is not int or seq != expected_seq:
             return f"seq {expected_seq}: missing"
         withheld = entry.get("withheld") is True
         fields = WITHHELD_FIELDS if withheld else (*CANONICAL_FIELDS, "hash")

@@ -277,3 +277,15 @@ def test_the_receiver_code_in_the_docs_agrees(mediated):
     assert check_events(changed, anchor) == (
         f"seq {caucus[0].seq + 1}: prev_hash does not match the hash before it"
     )
+
+
+def test_the_verifier_refuses_odd_input_with_a_reason():
+    from arbitration.services.referral_file import EVENTS_FORMAT, events_export_verify
+    from cases.models import GENESIS_HASH
+
+    log = {"format": EVENTS_FORMAT, "case": "LY-2026-000001", "genesis_hash": GENESIS_HASH}
+    entry = {"seq": True, "withheld": True, "reason": "x", "prev_hash": GENESIS_HASH}
+    assert events_export_verify({**log, "events": [{**entry, "hash": "0"}]}) == "seq 1: missing"
+    assert events_export_verify({**log, "events": []}, anchor=[1, "h"]) == (
+        "the manifest's referral_event is not an object"
+    )

@@ -214,7 +214,6 @@ def test_events_about_a_private_caucus_are_withheld(c, django_capture_on_commit_
         "seq": caucus.seq,
         "withheld": True,
         "reason": "private_caucus",
-        "created_at": caucus.created_at.isoformat(),
         "prev_hash": caucus.prev_hash,
         "hash": caucus.hash,
     }
