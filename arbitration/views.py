@@ -246,15 +246,14 @@ def referral_act(request: HttpRequest, ref: str, action: str) -> HttpResponse:
 # --- The parties' page -----------------------------------------------------------------
 
 
-def _my_side_signed(agreement: dict | None, roles: set[str]) -> bool:
-    """Whether the viewer is a party and their side has signed (the link then reads)."""
+def _may_sign(agreement: dict | None, roles: set[str]) -> bool:
+    """Whether the viewer is a party whose side has not signed yet (the link then asks them
+    to sign; everyone else, the mediator included, only reads)."""
     if agreement is None:
         return False
     if CaseRole.CONSUMER in roles and not agreement["consumer_signed"]:
-        return False
-    if CaseRole.MERCHANT in roles and not agreement["merchant_signed"]:
-        return False
-    return bool(roles & {CaseRole.CONSUMER, CaseRole.MERCHANT})
+        return True
+    return CaseRole.MERCHANT in roles and not agreement["merchant_signed"]
 
 
 def _case_page(request, case, form: AgreementForm | None = None, status: int = 200):
@@ -272,7 +271,7 @@ def _case_page(request, case, form: AgreementForm | None = None, status: int = 2
         # consent.case_refer lets the consumer or the mediator refer; others are told who.
         "can_refer": case.state == "mediation_failed"
         and bool(roles & {CaseRole.CONSUMER, CaseRole.MEDIATOR}),
-        "my_side_signed": _my_side_signed(data.get("agreement"), roles),
+        "may_sign": _may_sign(data.get("agreement"), roles),
         "award": data["award"],
         "requests": case.events.filter(kind="arbitration.info_requested").order_by("seq"),
     }

@@ -166,3 +166,34 @@ def test_parties_see_the_bodys_request_for_information(
     f.cf.af.login(client, c.merchant_staff)
     page = client.get(f"/arbitration/cases/{referral.case.reference}/").content.decode()
     assert "请补充购物凭证" in page
+
+
+def test_who_is_asked_to_sign_and_who_may_refer(c, client):
+    """The parties are asked to sign until their side has; the mediator only reads. The
+    consumer and the mediator refer; the merchant is told so, with no button to refuse."""
+    from arbitration.services import consent
+    from documents.kinds import Kind
+
+    case = f.failed_case(c)
+    agreement = f.propose(c, case)
+    if consent.agreement_document(agreement) is None:
+        f.issue_stand_in(
+            case=case, kind=Kind.ARBITRATION_AGREEMENT, event=agreement.event, draft=True
+        )
+    url = f"/arbitration/cases/{case.reference}/"
+
+    def page(user) -> str:
+        client.logout()
+        f.cf.af.login(client, user)
+        response = client.get(url)
+        assert response.status_code == 200
+        return response.content.decode()
+
+    consumer, merchant, mediator = page(c.consumer), page(c.merchant_staff), page(c.mediator)
+    assert "阅读并签署协议" in consumer and "阅读并签署协议" in merchant
+    assert "阅读并签署协议" not in mediator and "阅读协议" in mediator
+    assert 'data-action="refer"' in consumer and 'data-action="refer"' in mediator
+    assert 'data-action="refer"' not in merchant and 'id="refer-by"' in merchant
+    f.sign_directly(agreement, "consumer", c=c)
+    assert "阅读并签署协议" not in page(c.consumer)
+    assert "阅读并签署协议" in page(c.merchant_staff)
