@@ -29,7 +29,16 @@ class PreferenceSerializer(serializers.Serializer):
     email = serializers.BooleanField()
 
 
-UNREAD = inline_serializer("UnreadCount", {"unread": serializers.IntegerField()})
+UNREAD = inline_serializer(
+    "UnreadCount",
+    {
+        "unread": serializers.IntegerField(help_text="unread notifications"),
+        "total": serializers.IntegerField(
+            help_text="what the page header's badge shows: unread notifications and other "
+            "unread items (a regulator's alert notices)"
+        ),
+    },
+)
 
 
 class NotificationListApi(APIView):
@@ -50,7 +59,12 @@ class NotificationListApi(APIView):
 class UnreadCountApi(APIView):
     @extend_schema(responses={200: UNREAD}, summary="How many notifications are unread")
     def get(self, request: Request) -> Response:
-        response = Response({"unread": selectors.unread_count(user=request.user)})
+        response = Response(
+            {
+                "unread": selectors.unread_count(user=request.user),
+                "total": selectors.unread_total(user=request.user),
+            }
+        )
         response["Cache-Control"] = "no-store"
         return response
 

@@ -42,7 +42,7 @@ def test_marking_read_changes_the_count(client, world, case):
     assert response.status_code == 302 and response["Location"] == "/notifications/"
     notice.refresh_from_db()
     assert notice.read_at is not None
-    assert client.get("/api/v1/notifications/unread/").json() == {"unread": 0}
+    assert client.get("/api/v1/notifications/unread/").json() == {"unread": 0, "total": 0}
 
 
 def test_someone_elses_notice_cannot_be_marked(client, world, case):
@@ -57,9 +57,9 @@ def test_someone_elses_notice_cannot_be_marked(client, world, case):
 def test_mark_all_read(client, world, case):
     submit(world)  # a second case: two unread
     login(client, world.consumer)
-    assert client.get("/api/v1/notifications/unread/").json() == {"unread": 2}
+    assert client.get("/api/v1/notifications/unread/").json() == {"unread": 2, "total": 2}
     client.post("/notifications/read-all/")
-    assert client.get("/api/v1/notifications/unread/").json() == {"unread": 0}
+    assert client.get("/api/v1/notifications/unread/").json() == {"unread": 0, "total": 0}
     assert _inapp(world.staff).filter(read_at__isnull=True).count() == 2
 
 

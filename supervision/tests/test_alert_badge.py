@@ -49,6 +49,7 @@ def test_the_inbox_links_the_unread_alerts(alert, client, regulators):
     assert reverse("supervision:alerts") in page
     badge = client.get(reverse("notifications:badge")).content.decode()
     assert 'data-unread="1"' in badge
+    assert client.get("/api/v1/notifications/unread/").json() == {"unread": 0, "total": 1}
 
 
 def test_reading_the_alert_lowers_the_badge(
