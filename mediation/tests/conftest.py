@@ -97,6 +97,14 @@ class Socket:
             await self.comm.disconnect()
 
 
+async def closed(comm: WebsocketCommunicator) -> tuple[int, str]:
+    """The (code, reason) the server closes with, skipping the frames before it."""
+    while True:
+        out = await comm.receive_output(timeout=3)
+        if out["type"] == "websocket.close":
+            return out["code"], out.get("reason", "")
+
+
 async def open_socket(case_ref: str, user, query: str = "") -> Socket:
     key = await database_sync_to_async(session_key)(user)
     comm = communicator(f"/ws/cases/{case_ref}/{query}", key)

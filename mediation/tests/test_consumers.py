@@ -15,7 +15,7 @@ from cases.services.transitions import case_transition
 from cases.tests import factories as f
 from mediation.models import Presence, ReadMark
 from mediation.services import chat, tools
-from mediation.tests.conftest import communicator, open_socket, refused, session_key
+from mediation.tests.conftest import closed, communicator, open_socket, refused, session_key
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -141,12 +141,7 @@ async def test_case_closed_closes_every_socket(sockets, case, cast):
         )
     )()
     for sock in sockets.values():
-        close = None
-        while close is None:
-            out = await sock.comm.receive_output(timeout=3)
-            if out["type"] == "websocket.close":
-                close = out
-        assert (close["code"], close["reason"]) == (4410, "case_closed")
+        assert await closed(sock.comm) == (4410, "case_closed")
 
 
 async def test_logout_closes_that_sessions_socket(case, cast):
@@ -169,12 +164,7 @@ async def test_logout_closes_that_sessions_socket(case, cast):
         request.session.flush()
 
     await db(logout)()
-    close = None
-    while close is None:
-        out = await comm.receive_output(timeout=3)
-        if out["type"] == "websocket.close":
-            close = out
-    assert (close["code"], close["reason"]) == (4401, "logged_out")
+    assert await closed(comm) == (4401, "logged_out")
 
 
 async def test_signed_out_session_is_found_by_the_heartbeat(sockets, case, cast):
@@ -184,12 +174,7 @@ async def test_signed_out_session_is_found_by_the_heartbeat(sockets, case, cast)
     await db(Session.objects.all().delete)()
     consumer = sockets["consumer"]
     await consumer.send({"type": "heartbeat"})
-    close = None
-    while close is None:
-        out = await consumer.comm.receive_output(timeout=3)
-        if out["type"] == "websocket.close":
-            close = out
-    assert (close["code"], close["reason"]) == (4401, "logged_out")
+    assert await closed(consumer.comm) == (4401, "logged_out")
 
 
 async def test_a_password_change_ends_the_sockets_of_older_sessions(sockets, case, cast):
@@ -202,12 +187,7 @@ async def test_a_password_change_ends_the_sockets_of_older_sessions(sockets, cas
     await db(change_password)()
     merchant = sockets["merchant_staff"]
     await merchant.send({"type": "heartbeat"})
-    close = None
-    while close is None:
-        out = await merchant.comm.receive_output(timeout=3)
-        if out["type"] == "websocket.close":
-            close = out
-    assert (close["code"], close["reason"]) == (4401, "logged_out")
+    assert await closed(merchant.comm) == (4401, "logged_out")
 
 
 async def test_binary_and_empty_frames_get_an_answer_not_a_crash(sockets):

@@ -1,10 +1,11 @@
-"""What every browser journey checks on a page: it fits a phone, and a screenshot of it."""
+"""What the browser journeys share: a page fits a phone, a screenshot of it, signing in."""
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 PHONE_WIDTH = 360
 
@@ -35,3 +36,15 @@ def screenshots(journey: str) -> Callable[[Page, str], None]:
         page.screenshot(path=folder / f"{journey}-{name}.png", full_page=True)
 
     return shot
+
+
+def log_in_by_sms(page: Page, live_daphne, phone: str, landing: str | None = None) -> None:
+    """Sign in on /accounts/login/ with the code the server's SMS backend wrote; with
+    ``landing`` ("consumer", "merchant"), wait for that role's page."""
+    page.goto("/accounts/login/")
+    page.locator("main input[name=phone]").fill(phone.removeprefix("+86"))
+    page.locator("main form button[type=submit]").first.click()
+    page.locator("main input[name=code]").fill(live_daphne.latest_code(to=phone))
+    page.locator("main form button[type=submit]").first.click()
+    if landing:
+        expect(page).to_have_url(re.compile(rf"/accounts/{landing}/$"))

@@ -24,7 +24,7 @@ from cases.tests import factories as cf
 from documents.kinds import Kind
 from documents.models import ConfirmationCode, Document
 from tests.browser.pages import assert_fits_the_phone as _assert_fits_the_phone
-from tests.browser.pages import screenshots
+from tests.browser.pages import log_in_by_sms, screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,16 +37,6 @@ RENDER_TIMEOUT_MS = 60_000
 CONFIRMATION_CODE = re.compile(r"(?<![\d-])(\d{6})(?![\d-])")
 
 _screenshot = screenshots("arbitration-consent")
-
-
-def _log_in(page: Page, live_daphne, phone: str, landing: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("main input[name=phone]").fill(phone.removeprefix("+86"))
-    page.locator("main form button[type=submit]").first.click()
-    code = live_daphne.latest_code(to=phone)
-    page.locator("main input[name=code]").fill(code)
-    page.locator("main form button[type=submit]").first.click()
-    expect(page).to_have_url(re.compile(rf"/accounts/{landing}/$"))
 
 
 def _confirmation_code(live_daphne, phone: str, number: str) -> str:
@@ -101,7 +91,7 @@ def test_both_parties_sign_then_the_consumer_refers(
 
     # The consumer opens the failed case on their phone and goes to its arbitration page.
     consumer = new_page()
-    _log_in(consumer, live_daphne, c.consumer.phone, "consumer")
+    log_in_by_sms(consumer, live_daphne, c.consumer.phone, "consumer")
     consumer.goto(f"/cases/{reference}/")
     expect(consumer.locator("h1 [data-state]")).to_have_attribute("data-state", "mediation_failed")
     consumer.locator("#arbitration-link a[data-arbitration]").click()
@@ -149,7 +139,7 @@ def test_both_parties_sign_then_the_consumer_refers(
 
     # The merchant's staff sign in in their own browser and confirm the same draft.
     merchant = new_page()
-    _log_in(merchant, live_daphne, c.merchant_staff.phone, "merchant")
+    log_in_by_sms(merchant, live_daphne, c.merchant_staff.phone, "merchant")
     merchant.goto(f"/cases/{reference}/")
     merchant.locator("#arbitration-link a[data-arbitration]").click()
     expect(merchant).to_have_url(re.compile(rf"/arbitration/cases/{reference}/$"))

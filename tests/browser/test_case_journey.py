@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 from PIL import Image, ImageDraw
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from accounts.models import Merchant
 from cases.models import Case, ComplaintDraft, Message, Offer
 from tests.browser.pages import assert_fits_the_phone as _assert_fits_the_phone
-from tests.browser.pages import screenshots
+from tests.browser.pages import log_in_by_sms, screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,23 +42,13 @@ def _photo(path: Path) -> Path:
     return path
 
 
-def _log_in(page: Page, live_daphne, phone: str, landing: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("main input[name=phone]").fill(phone.removeprefix("+86"))
-    page.locator("main form button[type=submit]").first.click()
-    code = live_daphne.latest_code(to=phone)
-    page.locator("main input[name=code]").fill(code)
-    page.locator("main form button[type=submit]").first.click()
-    expect(page).to_have_url(re.compile(rf"/accounts/{landing}/$"))
-
-
 def test_complaint_offer_counter_accept(demo_data, live_daphne, new_page, browser_errors, tmp_path):
     assert Merchant.objects.get(name=MERCHANT).odr_joined_on is not None
     photo = _photo(tmp_path / "耳机照片.png")
     bought = (timezone.localdate() - dt.timedelta(days=7)).isoformat()
 
     consumer = new_page()
-    _log_in(consumer, live_daphne, "+8613800000001", "consumer")
+    log_in_by_sms(consumer, live_daphne, "+8613800000001", "consumer")
 
     # The consumer's page lists their cases and offers to file a complaint.
     expect(consumer.locator("main .case-list")).to_be_visible()
@@ -136,7 +126,7 @@ def test_complaint_offer_counter_accept(demo_data, live_daphne, new_page, browse
 
     # The merchant finds the complaint in its inbox and makes an offer.
     merchant = new_page()
-    _log_in(merchant, live_daphne, "+8613800000002", "merchant")
+    log_in_by_sms(merchant, live_daphne, "+8613800000002", "merchant")
     _assert_fits_the_phone(merchant)
     _screenshot(merchant, "6-merchant-inbox")
     merchant.locator(f'main [data-case="{reference}"] a').click()
@@ -203,7 +193,7 @@ def test_complaint_offer_counter_accept(demo_data, live_daphne, new_page, browse
 
 def test_a_closed_tab_loses_nothing(demo_data, live_daphne, new_page, browser_errors):
     page = new_page()
-    _log_in(page, live_daphne, "+8613800000001", "consumer")
+    log_in_by_sms(page, live_daphne, "+8613800000001", "consumer")
     page.goto("/cases/new/?new=1")
     draft = ComplaintDraft.objects.get(consumer__phone="+8613800000001")
     page.goto(f"/cases/new/{draft.pk}/facts/")
@@ -221,7 +211,7 @@ def test_a_closed_tab_loses_nothing(demo_data, live_daphne, new_page, browser_er
 
 def test_the_wizard_works_without_javascript(demo_data, live_daphne, new_page, browser_errors):
     page = new_page(java_script_enabled=False)
-    _log_in(page, live_daphne, "+8613800000001", "consumer")
+    log_in_by_sms(page, live_daphne, "+8613800000001", "consumer")
     page.goto("/cases/new/?new=1")
     page.locator("#merchant-q").fill("优品")
     page.locator("form.search button[type=submit]").click()

@@ -13,7 +13,7 @@ import re
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from accounts.models import Merchant, User
 from cases.services import negotiation
@@ -21,7 +21,7 @@ from cases.services.transitions import case_transition
 from cases.tests import factories as cf
 from credit.tests import factories as credit_factories
 from tests.browser.pages import assert_fits_the_phone as _assert_fits_the_phone
-from tests.browser.pages import screenshots
+from tests.browser.pages import log_in_by_sms, screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,14 +29,6 @@ MERCHANT = "临沂优品电子商贸有限公司"
 USCC = "91371300MA3C8TXK2D"
 
 _screenshot = screenshots("credit")
-
-
-def _log_in_by_phone(page: Page, live_daphne, phone: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("main input[name=phone]").fill(phone.removeprefix("+86"))
-    page.locator("main form button[type=submit]").first.click()
-    page.locator("main input[name=code]").fill(live_daphne.latest_code(to=phone))
-    page.locator("main form button[type=submit]").first.click()
 
 
 def _breached_case(demo_data):
@@ -120,7 +112,7 @@ def test_credit_repair_applied_for_and_approved(demo_data, live_daphne, new_page
     )
 
     staff = new_page()
-    _log_in_by_phone(staff, live_daphne, "+8613800000002")
+    log_in_by_sms(staff, live_daphne, "+8613800000002")
     expect(staff).to_have_url(re.compile(r"/accounts/merchant/$"))
     staff.goto(f"/credit/merchants/{USCC}/")
     expect(staff.locator("[data-grade]")).to_have_text("A")
