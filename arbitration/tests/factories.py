@@ -128,13 +128,19 @@ def sign_by_sms(document: Document, user, sms_outbox, capture) -> None:
 
 def referred(c: cf.Cast, capture, *, body=None) -> Referral:
     """A case referred with both signatures, its letter issued, its file built."""
-    case = failed_case(c)
-    agreement = propose(c, case, body=body)
-    sign_directly(agreement, "consumer", "merchant", c=c)
+    return refer_and_build(c, failed_case(c), capture, body=body, deliver=True)
+
+
+def refer_and_build(
+    c: cf.Cast, case: Case, capture, *, body=None, deliver: bool = False
+) -> Referral:
+    """Both parties sign, the consumer refers, the letter is issued and the file built
+    (and, with ``deliver``, what follows the build after commit runs too)."""
+    sign_directly(propose(c, case, body=body), "consumer", "merchant", c=c)
     with capture(execute=False):
         referral = consent.case_refer(case=case, actor=c.actor("consumer"))
     issue_stand_in(case=case, kind=Kind.ARBITRATION_REFERRAL, event=referral.event)
-    with capture(execute=True):
+    with capture(execute=deliver):
         referral_file_build(referral_id=referral.pk)
     referral.refresh_from_db()
     return referral

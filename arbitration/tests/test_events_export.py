@@ -7,19 +7,16 @@ import uuid
 import pytest
 from django.db import transaction
 
-from arbitration.services import consent
 from arbitration.services.referral_file import (
     CANONICAL_FIELDS,
     WITHHELD_FIELDS,
     events_export_hash,
     events_export_verify,
-    referral_file_build,
 )
 from arbitration.tests import factories as f
 from cases.models import GENESIS_HASH, CaseEvent, CaseRole, State
 from cases.services.events import event_append
 from cases.tests import factories as cf
-from documents.kinds import Kind
 from mediation.services import chat, tools
 
 pytestmark = pytest.mark.django_db
@@ -82,12 +79,7 @@ def mediated(c, django_capture_on_commit_callbacks):
         case=case, actor=mediator, ground="agreement_impossible", reason="双方分歧太大"
     )
     assert case.state == State.MEDIATION_FAILED
-    f.sign_directly(f.propose(c, case), "consumer", "merchant", c=c)
-    with django_capture_on_commit_callbacks(execute=False):
-        referral = consent.case_refer(case=case, actor=c.actor("consumer"))
-    f.issue_stand_in(case=case, kind=Kind.ARBITRATION_REFERRAL, event=referral.event)
-    with django_capture_on_commit_callbacks(execute=False):
-        referral = referral_file_build(referral_id=referral.pk)
+    referral = f.refer_and_build(c, case, django_capture_on_commit_callbacks)
     return referral, [merchant_event, consumer_event]
 
 
@@ -223,12 +215,7 @@ def test_a_room_the_body_does_not_know_is_withheld(c, django_capture_on_commit_c
         negotiation = event_append(
             case=case, kind="message.posted", payload={"room": "negotiation", "seq": 1}
         )
-    f.sign_directly(f.propose(c, case), "consumer", "merchant", c=c)
-    with django_capture_on_commit_callbacks(execute=False):
-        referral = consent.case_refer(case=case, actor=c.actor("consumer"))
-    f.issue_stand_in(case=case, kind=Kind.ARBITRATION_REFERRAL, event=referral.event)
-    with django_capture_on_commit_callbacks(execute=False):
-        referral = referral_file_build(referral_id=referral.pk)
+    referral = f.refer_and_build(c, case, django_capture_on_commit_callbacks)
     data = _events(referral)
     assert events_export_verify(data) is None
     by_seq = {e["seq"]: e for e in data["events"]}

@@ -200,12 +200,7 @@ def test_events_about_a_private_caucus_are_withheld(c, django_capture_on_commit_
     with transaction.atomic():
         caucus = event_append(case=case, kind="message.posted", payload={"room": "caucus:consumer"})
         event_append(case=case, kind="message.posted", payload={"room": "joint"})
-    f.sign_directly(f.propose(c, case), "consumer", "merchant", c=c)
-    with django_capture_on_commit_callbacks(execute=False):
-        referral = consent.case_refer(case=case, actor=c.actor("consumer"))
-    f.issue_stand_in(case=case, kind=Kind.ARBITRATION_REFERRAL, event=referral.event)
-    with django_capture_on_commit_callbacks(execute=False):
-        referral = referral_file_build(referral_id=referral.pk)
+    referral = f.refer_and_build(c, case, django_capture_on_commit_callbacks)
     data = json.loads(f.zip_entries(_read(referral))["events.json"])
     events = data["events"]
     rooms = [e["payload"].get("room") for e in events if e.get("kind") == "message.posted"]
