@@ -41,6 +41,20 @@ def case(cast) -> Case:
     return case
 
 
+def log_out(user, key: str) -> None:
+    """Log this session out as the log-out view does (the signal, then the flush)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth.signals import user_logged_out
+    from django.test import RequestFactory
+
+    request = RequestFactory().post("/accounts/logout/")
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore(key)
+    user_logged_out.send(sender=type(user), request=request, user=user)
+    request.session.flush()
+
+
 def session_key(user) -> str:
     client = Client()
     client.force_login(user, backend=BACKEND)

@@ -15,7 +15,14 @@ from cases.services.transitions import case_transition
 from cases.tests import factories as f
 from mediation.models import Presence, ReadMark
 from mediation.services import chat, tools
-from mediation.tests.conftest import closed, communicator, open_socket, refused, session_key
+from mediation.tests.conftest import (
+    closed,
+    communicator,
+    log_out,
+    open_socket,
+    refused,
+    session_key,
+)
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -145,25 +152,12 @@ async def test_case_closed_closes_every_socket(sockets, case, cast):
 
 
 async def test_logout_closes_that_sessions_socket(case, cast):
-    from django.contrib.auth.signals import user_logged_out
-    from django.test import RequestFactory
-
     key = await db(session_key)(cast.consumer)
     comm = communicator(f"/ws/cases/{case.reference}/", key)
     assert (await comm.connect())[0]
     assert (await comm.receive_json_from(timeout=3))["type"] == "hello"
 
-    def logout():
-        from importlib import import_module
-
-        from django.conf import settings
-
-        request = RequestFactory().post("/accounts/logout/")
-        request.session = import_module(settings.SESSION_ENGINE).SessionStore(key)
-        user_logged_out.send(sender=type(cast.consumer), request=request, user=cast.consumer)
-        request.session.flush()
-
-    await db(logout)()
+    await db(log_out)(cast.consumer, key)
     assert await closed(comm) == (4401, "logged_out")
 
 

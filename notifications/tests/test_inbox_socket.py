@@ -7,7 +7,7 @@ from channels.db import database_sync_to_async
 from cases.models import State
 from cases.services.events import event_append
 from cases.tests import factories as f
-from mediation.tests.conftest import communicator, session_key
+from mediation.tests.conftest import communicator, log_out, session_key
 from notifications.models import Notification
 from notifications.services import inbox, live
 
@@ -124,24 +124,11 @@ async def test_the_heartbeat_answers_with_the_count_and_finds_a_session_gone():
 
 @pytest.mark.asyncio
 async def test_logging_out_closes_the_badge_socket():
-    from django.contrib.auth.signals import user_logged_out
-    from django.test import RequestFactory
-
     cast = await db(f.cast)()
     comm, key = await _open(cast.consumer)
     assert (await comm.receive_json_from(timeout=3))["type"] == "unread"
 
-    def logout():
-        from importlib import import_module
-
-        from django.conf import settings
-
-        request = RequestFactory().post("/accounts/logout/")
-        request.session = import_module(settings.SESSION_ENGINE).SessionStore(key)
-        user_logged_out.send(sender=type(cast.consumer), request=request, user=cast.consumer)
-        request.session.flush()
-
-    await db(logout)()
+    await db(log_out)(cast.consumer, key)
     close = await _close_of(comm)
     assert (close["code"], close["reason"]) == (4401, "logged_out")
 
