@@ -24,7 +24,6 @@ presence, beat, standing, proposal, session, state, error.
 import asyncio
 import contextlib
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -40,7 +39,7 @@ from mediation import selectors
 from mediation.services import broadcast, chat, presence
 from odr.errors import DomainError, NotAllowed, NotFound
 from odr.sessions import session_alive
-from odr.sockets import JsonSocket
+from odr.sockets import JsonSocket, db_executor
 
 logger = logging.getLogger(__name__)
 
@@ -51,17 +50,6 @@ CLOSE_GONE = 4410
 # Refusals of access itself close the socket; other refusals answer with an error frame.
 _CLOSING = {"not_your_case", "not_your_action", "not_your_room", "logged_out"}
 TYPING_EVERY_SECONDS = 2.0
-
-
-_executor: ThreadPoolExecutor | None = None
-
-
-def _db_executor() -> ThreadPoolExecutor:
-    global _executor
-    if _executor is None:
-        threads = settings.MEDIATION_DB_THREADS
-        _executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="mediation-db")
-    return _executor
 
 
 def db(func):
@@ -87,7 +75,7 @@ def db(func):
     async def call(*args, **kwargs):
         try:
             result, outbox = await database_sync_to_async(
-                run, thread_sensitive=False, executor=_db_executor()
+                run, thread_sensitive=False, executor=db_executor()
             )(*args, **kwargs)
         except BaseException as exc:
             await broadcast.flush(getattr(exc, "odr_outbox", []))

@@ -10,13 +10,12 @@ down (notifications/static/notifications/badge.js).
 
 import asyncio
 
-from channels.db import database_sync_to_async as db
-
 from accounts.models import User
 from notifications import selectors
 from notifications.services.live import inbox_group
 from odr.sessions import session_alive
 from odr.sockets import JsonSocket
+from odr.sockets import socket_db as db
 
 CLOSE_LOGIN = 4401
 # The per-user group every socket of a user joins: log-out and role changes reach it.

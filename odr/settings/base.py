@@ -402,7 +402,8 @@ MEDIATION_HEARTBEAT_SECONDS = env.int("MEDIATION_HEARTBEAT_SECONDS", default=20)
 # refused politely (429 / too_fast, with retry_after).
 MEDIATION_RATE_MESSAGES = env.int("MEDIATION_RATE_MESSAGES", default=10)
 MEDIATION_RATE_SECONDS = env.float("MEDIATION_RATE_SECONDS", default=10.0)
-# Threads per server process for the sockets' database work (Channels' default is one).
+# Threads per server process for the sockets' database work (case, console and inbox
+# sockets; Channels' default is the one thread that also serves the synchronous views).
 # Keep it at most DB_POOL_MAX_SIZE, or sockets wait for a pooled connection.
 MEDIATION_DB_THREADS = env.int("MEDIATION_DB_THREADS", default=16)
 # A socket that only listens has its access checked again before a broadcast is passed
