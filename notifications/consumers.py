@@ -52,6 +52,7 @@ class InboxConsumer(JsonSocket):
         await self.send_count()
 
     async def refuse(self, reason: str) -> None:
+        self.user_id = None  # nothing more is counted or sent on this socket
         await self.send_json({"type": "error", "code": reason})
         await self.close(code=CLOSE_LOGIN, reason=reason)
 
