@@ -14,8 +14,12 @@ notices' rate over the bare rate: what sending once, and recording it, costs.
     .venv/bin/python bench/notify.py [--count 10000] [--concurrency 4] [--chaos]
 
 ``--chaos`` SIGKILLs the whole worker when half the notices are sent and starts a new
-one (the broker hands the dead worker's messages out again after 5 s): the bar still
-holds. Everything runs on 127.0.0.1 and is stopped and dropped at the end, on failure and
+one (the broker hands the dead worker's messages out again after 5 s), and runs the
+requeue sweep as beat does in production (``notifications.requeue_due``, here every 2 s
+for rows queued more than CHAOS_REQUEUE_AFTER_S ago): a message that went down with the
+killed worker and that the broker does not hand out again (seen: 1 in 10,000 still
+pending after 600 s without the sweep) is queued again by it, as in production. ``sweep_requeued`` counts what it queued.
+Everything runs on 127.0.0.1 and is stopped and dropped at the end, on failure and
 on Ctrl-C too; each phase is bounded by ``--timeout``. The last line is one JSON object.
 """
 
@@ -24,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -53,6 +58,21 @@ SERVICE_SID = "MG" + "b0" * 16
 BARE_TASK = "bench.bare_sms"
 CONN_MAX_AGE = 60
 CHAOS_VISIBILITY_TIMEOUT = 5
+CHAOS_REQUEUE_AFTER_S = 300
+
+# beat's part in chaos mode: the requeue sweep, every 2 s, until killed.
+SWEEPER = r"""
+import time
+
+import django
+
+django.setup()
+from notifications.services.delivery import notifications_requeue_due
+
+while True:
+    print("BENCH_SWEEP", notifications_requeue_due(), flush=True)
+    time.sleep(2)
+"""
 
 # Runs in a child with django.setup(): one complaint (a real event), then COUNT recipients
 # and one SMS notice each, rendered by the real texts in Chinese and English.
@@ -222,7 +242,6 @@ def _notify_phase(
     timeout: float,
     on_half=None,
 ) -> dict:
-    import subprocess
 
     started = time.monotonic()
     enqueue = subprocess.Popen(
@@ -278,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--count 1..100000, --concurrency 1..32")
     stop_on_sigterm()
     chaos_kills = 0
+    sweep_requeued = 0
     try:
         with (
             BenchDatabase(name=f"odr_bench_notify_{os.getpid()}") as db,
@@ -295,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
                 DB_CONN_MAX_AGE=str(CONN_MAX_AGE),
                 LOG_LEVEL="WARNING",
                 NOTIFY_SEND_SETTLE_SECONDS="2",
+                NOTIFY_REQUEUE_AFTER_SECONDS=str(CHAOS_REQUEUE_AFTER_S),
                 WORKER_VISIBILITY_TIMEOUT=str(CHAOS_VISIBILITY_TIMEOUT if args.chaos else 3600),
                 WORKER_RESTORE_INTERVAL="1",
                 WORKER_RESTORE_THROTTLE="1",
@@ -310,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
             if seed["count"] != args.count:
                 raise BenchError(f"seeded {seed['count']} notices, not {args.count}")
             workers: list[CeleryWorker] = []
+            sweepers: list = []
 
             def start_worker(name: str) -> CeleryWorker:
                 worker = CeleryWorker(
@@ -333,10 +355,20 @@ def main(argv: list[str] | None = None) -> int:
 
                 def chaos() -> None:
                     nonlocal chaos_kills
-                    log("chaos: SIGKILL the worker, start a new one")
+                    log("chaos: SIGKILL the worker, start a new one, and the requeue sweep")
                     workers[-1].kill()
                     chaos_kills += 1
                     start_worker(f"bench-{len(workers) + 1}")
+                    sweepers.append(
+                        subprocess.Popen(
+                            [sys.executable, "-c", SWEEPER],
+                            cwd=Path(__file__).resolve().parent.parent,
+                            env=env,
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL,
+                            text=True,
+                        )
+                    )
 
                 log(f"notices: {args.count} through the worker")
                 notify = _notify_phase(
@@ -349,6 +381,14 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 time.sleep(1.0)  # anything still in flight would show as a duplicate
             finally:
+                for sweeper in sweepers:
+                    sweeper.kill()
+                    out, _err = sweeper.communicate(timeout=10)
+                    sweep_requeued += sum(
+                        int(line.split()[1])
+                        for line in out.splitlines()
+                        if line.startswith("BENCH_SWEEP ")
+                    )
                 for worker in workers:
                     worker.stop()
                 for worker in workers:
@@ -424,6 +464,7 @@ def main(argv: list[str] | None = None) -> int:
         "provider_id_mismatches": wrong_sid,
         "fake_create_requests": len(creates),
         "chaos_worker_kills": chaos_kills,
+        "sweep_requeued": sweep_requeued,
         "bar_duplicates": 0,
         "bar_losses": 0,
         "bar_met": bar_met,
