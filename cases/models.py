@@ -633,6 +633,22 @@ class CaseEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise ValueError("Case events are append-only.")
 
+    # What the hash covers, by the names the canonical form gives them (exports use these).
+    HASHED_FIELDS = (
+        "case",
+        "seq",
+        "kind",
+        "actor",
+        "actor_role",
+        "from_state",
+        "to_state",
+        "ground",
+        "payload",
+        "visibility",
+        "created_at",
+        "prev_hash",
+    )
+
     def canonical(self, *, reference: str) -> bytes:
         """The bytes the hash covers: every recorded field, in a fixed form."""
         content = {
@@ -649,6 +665,7 @@ class CaseEvent(models.Model):
             "created_at": self.created_at.isoformat(),
             "prev_hash": self.prev_hash,
         }
+        content = {name: content[name] for name in self.HASHED_FIELDS}  # one list of names
         return json.dumps(
             content, sort_keys=True, ensure_ascii=False, separators=(",", ":")
         ).encode()

@@ -14,12 +14,10 @@ from accounts.models import User
 from notifications import selectors
 from notifications.services.live import inbox_group
 from odr.sessions import session_alive
-from odr.sockets import JsonSocket
+from odr.sockets import JsonSocket, user_group
 from odr.sockets import socket_db as db
 
 CLOSE_LOGIN = 4401
-# The per-user group every socket of a user joins: log-out and role changes reach it.
-USER_GROUP = "user.{}"
 
 
 def _count(user_id: int, session_key: str | None) -> int | None:
@@ -46,7 +44,7 @@ class InboxConsumer(JsonSocket):
             await self.refuse("login_required")
             return
         self.user_id = user.pk
-        for group in (inbox_group(self.user_id), USER_GROUP.format(self.user_id)):
+        for group in (inbox_group(self.user_id), user_group(self.user_id)):
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups_joined.append(group)
         await self.send_count()

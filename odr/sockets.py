@@ -12,6 +12,11 @@ from django.db import connections
 _executor: ThreadPoolExecutor | None = None
 
 
+def user_group(user_id: int) -> str:
+    """The group every socket of a user joins: log-out and access changes are sent to it."""
+    return f"user.{user_id}"
+
+
 def db_executor() -> ThreadPoolExecutor:
     """The sockets' own threads (MEDIATION_DB_THREADS per process). Channels' default runs
     database work in the one thread that also serves every synchronous HTTP view of the

@@ -38,20 +38,7 @@ from cases.services.events import event_append
 FORMAT = "odr12315-referral/1"
 EVENTS_FORMAT = "odr12315-events/1"
 # The fields CaseEvent.canonical() hashes, by the names it gives them.
-CANONICAL_FIELDS = (
-    "case",
-    "seq",
-    "kind",
-    "actor",
-    "actor_role",
-    "from_state",
-    "to_state",
-    "ground",
-    "payload",
-    "visibility",
-    "created_at",
-    "prev_hash",
-)
+CANONICAL_FIELDS = CaseEvent.HASHED_FIELDS
 # No time: with the kind, actor and room guessable, the time was what kept a withheld
 # event's content from being found by trying candidates against its hash.
 WITHHELD_FIELDS = ("seq", "withheld", "reason", "prev_hash", "hash")

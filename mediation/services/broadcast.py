@@ -19,6 +19,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from cases.rooms import group_slug
+from odr.sockets import user_group
 
 logger = logging.getLogger(__name__)
 
@@ -29,10 +30,6 @@ def room_group(case_id: int, room: str) -> str:
 
 def case_group(case_id: int) -> str:
     return f"case.{case_id}"
-
-
-def user_group(user_id: int) -> str:
-    return f"user.{user_id}"
 
 
 def console_group(user_id: int) -> str:
