@@ -665,7 +665,7 @@ class CaseEvent(models.Model):
             "created_at": self.created_at.isoformat(),
             "prev_hash": self.prev_hash,
         }
-        content = {name: content[name] for name in self.HASHED_FIELDS}  # one list of names
+        content = {name: content[name] for name in CaseEvent.HASHED_FIELDS}  # one list of names
         return json.dumps(
             content, sort_keys=True, ensure_ascii=False, separators=(",", ":")
         ).encode()
