@@ -9,6 +9,14 @@
 
   function badge() { return document.getElementById("unread-badge"); }
 
+  // data-live on the badge says the socket is open (and polling off); tests and styles read it.
+  function markLive(live) {
+    const el = badge();
+    if (!el) return;
+    if (live) el.dataset.live = "true";
+    else delete el.dataset.live;
+  }
+
   function show(count) {
     const el = badge();
     if (!el) return;
@@ -48,6 +56,7 @@
       delay = 1000;
       window.odrInboxLive = true;
       stopPolling();
+      markLive(true);
       beat = setInterval(function () {
         if (ws.readyState === WebSocket.OPEN) ws.send('{"type":"heartbeat"}');
       }, HEARTBEAT_MS);
@@ -59,6 +68,7 @@
     };
     ws.onclose = function (event) {
       window.odrInboxLive = false;
+      markLive(false);
       if (beat) clearInterval(beat);
       if (event.code === 4401) return; // signed out: nothing to count
       startPolling();
