@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 APP_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext
 TEST_DEBS := poppler-utils libnss3-tools chromium
 PORT ?= 8000
+PYTEST_WORKERS ?= 2
 
 .PHONY: run test lint format lock system-deps test-system-deps messages clean help
 .DEFAULT_GOAL := help
@@ -62,7 +63,7 @@ test: test-system-deps $(STAMP) locale/zh_Hans/LC_MESSAGES/django.mo
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=odr.settings.test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

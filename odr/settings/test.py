@@ -5,7 +5,7 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-key-not-a-secret-" + "x" * 40)
 
 from odr.settings.base import *  # noqa: F403
-from odr.settings.base import BASE_DIR, DATABASES, env
+from odr.settings.base import BASE_DIR, CACHES, CHANNEL_LAYERS, DATABASES, env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SMS_BACKEND = "locmem"
@@ -29,6 +29,13 @@ else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_RUN}"}
     # Tests open and close connections per thread on purpose; no pool between them.
     DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
+# On a shared Redis, each test process (and each pytest-xdist worker) has channel groups and
+# cache keys of its own: the workers' databases reuse ids, so case 1 of one worker must not
+# hear case 1 of another, nor share its rate-limit counts.
+if "CONFIG" in CHANNEL_LAYERS["default"]:
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"odr-test-{_RUN}"
+if "KEY_PREFIX" in CACHES["default"]:
+    CACHES["default"]["KEY_PREFIX"] = f"odr-test-{_RUN}"
 (BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
