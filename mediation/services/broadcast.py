@@ -10,15 +10,10 @@ caucus is never sent to the other side), one per case (presence, standing, propo
 state), one per user (logout, a change of roles) and one per mediator console.
 """
 
-import contextlib
 import logging
-import threading
-from collections.abc import Iterator
-
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
 from cases.rooms import group_slug
+from odr import outbox
 from odr.sockets import user_group
 
 logger = logging.getLogger(__name__)
@@ -36,48 +31,14 @@ def console_group(user_id: int) -> str:
     return f"console.{user_id}"
 
 
-_outbox = threading.local()
-
-
-@contextlib.contextmanager
-def collected() -> Iterator[list[tuple[str, dict]]]:
-    """Within this block (in this thread) sends are collected, not sent: a consumer runs
-    its database work in a thread and then sends them from its own event loop, so the
-    thread is not held waiting on the loop. Only after-commit callbacks put anything
-    here, so what is collected was committed."""
-    previous = getattr(_outbox, "items", None)
-    _outbox.items = items = []
-    try:
-        yield items
-    finally:
-        _outbox.items = previous
-
-
-async def flush(items: list[tuple[str, dict]]) -> None:
-    """Send what ``collected`` gathered, from the event loop; failures are logged."""
-    layer = get_channel_layer()
-    for group, event in items:
-        try:
-            await layer.group_send(group, event)
-        except Exception:
-            logger.warning("group send to %s failed; clients will catch up on resume", group)
+# Collected in a socket's database thread or a request, sent from the event loop.
+collected = outbox.collected
+flush = outbox.flush
 
 
 def send(group: str, event: dict) -> bool:
     """Send to a group from synchronous code; False (logged) when the layer is unreachable."""
-    items = getattr(_outbox, "items", None)
-    if items is not None:
-        items.append((group, event))
-        return True
-    layer = get_channel_layer()
-    if layer is None:
-        return False
-    try:
-        async_to_sync(layer.group_send)(group, event)
-    except Exception:  # a notification path: the database already holds the truth
-        logger.warning("group send to %s failed; clients will catch up on resume", group)
-        return False
-    return True
+    return outbox.group_send(group, event)
 
 
 def message_posted(*, case_id: int, mediator_id: int | None, payload: dict) -> None:

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the group sends of a request leave from the event loop, after the view.
+    "odr.outbox.OutboxMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "odr.middleware.ContentSecurityPolicyMiddleware",

@@ -1,0 +1,122 @@
+"""Group sends from synchronous code: under ASGI a request's sends leave from the event
+loop after the view (its thread never waits on the loop); elsewhere they go at once."""
+
+import logging
+import threading
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.test import AsyncClient, RequestFactory
+from django.urls import reverse
+
+from cases.models import State
+from cases.tests import factories as f
+from mediation.tests.conftest import communicator, session_key
+from notifications.tests.test_inbox_socket import _offer
+from odr import outbox
+
+IN_MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+@pytest.fixture
+def journal(settings, monkeypatch):
+    """What happened, in order: the view's own steps and each send, with its thread."""
+    settings.CHANNEL_LAYERS = IN_MEMORY
+    layer = get_channel_layer()
+    entries: list[tuple] = []
+
+    async def recorded(group, event):
+        if group == "broken":
+            raise ConnectionError("redis went away")
+        entries.append(("sent", group, event["n"], threading.current_thread()))
+
+    monkeypatch.setattr(layer, "group_send", recorded)
+    return entries
+
+
+def _view(journal):
+    def view(request):
+        journal.append(("view", "start", 0, threading.current_thread()))
+        assert outbox.group_send("case.1", {"type": "x", "n": 1})
+        outbox.group_send_many(
+            [("broken", {"type": "x", "n": 2}), ("case.1", {"type": "x", "n": 3})]
+        )
+        journal.append(("view", "end", 0, threading.current_thread()))
+        return "response"
+
+    return view
+
+
+@pytest.mark.asyncio
+async def test_under_asgi_the_sends_leave_from_the_loop_after_the_view(journal, caplog):
+    view = _view(journal)
+
+    async def get_response(request):
+        return await sync_to_async(view)(request)
+
+    middleware = outbox.OutboxMiddleware(get_response)
+    with caplog.at_level(logging.WARNING, logger="odr.outbox"):
+        response = await middleware(RequestFactory().get("/"))
+
+    assert response == "response"
+    loop_thread = threading.current_thread()
+    assert [(kind, what, n) for kind, what, n, _t in journal] == [
+        ("view", "start", 0),
+        ("view", "end", 0),
+        ("sent", "case.1", 1),
+        ("sent", "case.1", 3),  # the one that failed is logged, the rest still go
+    ]
+    view_thread = journal[0][3]
+    assert view_thread is not loop_thread
+    assert all(t is loop_thread for kind, *_rest, t in journal if kind == "sent")
+    assert "group send to broken failed" in caplog.text
+
+
+def test_under_wsgi_the_middleware_steps_aside_and_sends_go_at_once(journal, caplog):
+    view = _view(journal)
+    assert outbox.OutboxMiddleware(view) is view
+    with caplog.at_level(logging.WARNING, logger="odr.outbox"):
+        assert view(RequestFactory().get("/")) == "response"
+    # Sent before the view went on; the failing pair is reported whole.
+    assert [(kind, what, n) for kind, what, n, _t in journal] == [
+        ("view", "start", 0),
+        ("sent", "case.1", 1),
+        ("view", "end", 0),
+    ]
+    assert "group send to broken, case.1 failed" in caplog.text
+
+
+def test_a_socket_thread_collects_and_its_loop_flushes(journal):
+    with outbox.collected() as items:
+        assert outbox.group_send("case.1", {"type": "x", "n": 1})
+    assert items == [("case.1", {"type": "x", "n": 1})]
+    assert journal == []  # nothing sent from the thread
+
+
+def test_without_a_layer_a_send_reports_false(settings):
+    settings.CHANNEL_LAYERS = {}
+    assert outbox.group_send("case.1", {"type": "x"}) is False
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_a_read_mark_over_asgi_reaches_the_readers_other_tab():
+    """The whole path: a POST through Django's ASGI handler, the after-commit send in the
+    view's thread, the flush on the loop, the push on another socket of the user."""
+    cast = await database_sync_to_async(f.cast)()
+    case = await database_sync_to_async(f.case_in)(State.NEGOTIATION, cast)
+    notice = await database_sync_to_async(_offer)(case, cast.merchant_staff, "merchant")
+    key = await database_sync_to_async(session_key)(cast.consumer)
+    tab = communicator("/ws/inbox/", key)
+    assert (await tab.connect())[0]
+    count = (await tab.receive_json_from(timeout=3))["unread"]
+
+    client = AsyncClient(headers={"host": "127.0.0.1"})
+    client.cookies["sessionid"] = key
+    url = reverse("notifications:mark_read", args=[notice.pk])
+    response = await client.post(url)
+    assert response.status_code == 302, response.status_code
+    assert await tab.receive_json_from(timeout=3) == {"type": "unread", "unread": count - 1}
+    await tab.disconnect()
