@@ -52,8 +52,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost: the group sends of a request leave from the event loop, after the view.
-    "odr.outbox.OutboxMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "odr.middleware.ContentSecurityPolicyMiddleware",
@@ -66,6 +64,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Innermost, where Django's ASGI handler runs it on the event loop around the view's
+    # thread: the request's group sends leave from the loop after the view (odr/outbox.py).
+    "odr.outbox.OutboxMiddleware",
 ]
 
 ROOT_URLCONF = "odr.urls"
