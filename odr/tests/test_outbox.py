@@ -102,9 +102,15 @@ def test_without_a_layer_a_send_reports_false(settings):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
-async def test_a_read_mark_over_asgi_reaches_the_readers_other_tab():
-    """The whole path: a POST through Django's ASGI handler, the after-commit send in the
-    view's thread, the flush on the loop, the push on another socket of the user."""
+async def test_a_read_mark_over_asgi_reaches_the_readers_other_tab(monkeypatch):
+    """The whole path: a POST through Django's ASGI handler and its middleware, the
+    after-commit send in the view's thread, the flush on the loop, the push on another
+    socket of the user. A send made from the thread itself would fail here."""
+
+    def no_waiting_on_the_loop(func):
+        raise AssertionError("a request's send waited on the loop from the view's thread")
+
+    monkeypatch.setattr(outbox, "async_to_sync", no_waiting_on_the_loop)
     cast = await database_sync_to_async(f.cast)()
     case = await database_sync_to_async(f.case_in)(State.NEGOTIATION, cast)
     notice = await database_sync_to_async(_offer)(case, cast.merchant_staff, "merchant")
