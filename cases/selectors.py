@@ -44,13 +44,14 @@ def access_case(*, user, ref: str, action: str = Action.VIEW) -> Case:
 
     Unknown reference: NotFound. Known but not theirs: NotAllowed (403).
     """
-    case = (
-        Case.objects.select_related("merchant", "consumer", "mediator", "arbitration_body")
-        .filter(reference=ref)
-        .first()
-    )
-    if case is None:
-        raise NotFound(_("There is no case %(ref)s.") % {"ref": ref})
+    try:
+        # get(), not first(): the reference is unique, and first() would add an ORDER BY
+        # (and its compilation) to a look-up made on every socket action.
+        case = Case.objects.select_related(
+            "merchant", "consumer", "mediator", "arbitration_body"
+        ).get(reference=ref)
+    except Case.DoesNotExist:
+        raise NotFound(_("There is no case %(ref)s.") % {"ref": ref}) from None
     roles = case_roles(case, user)
     if not roles:
         raise NotAllowed(

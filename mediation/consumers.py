@@ -105,7 +105,10 @@ def _close_code(exc: DomainError) -> int | None:
 
 def _fresh_user(user_id: int):
     """The user as the database has them now (roles not cached, deactivation seen)."""
-    return User.objects.filter(pk=user_id, is_active=True).first()
+    try:
+        return User.objects.get(pk=user_id, is_active=True)
+    except User.DoesNotExist:
+        return None
 
 
 def _session_alive(session_key: str | None, user_id: int) -> bool:

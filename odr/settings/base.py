@@ -187,7 +187,7 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "odr.cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "odr",
             "OPTIONS": {

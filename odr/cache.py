@@ -1,0 +1,31 @@
+"""The Redis cache with one client, and so one connection pool, per process.
+
+Django keeps cache backends per async context (an asgiref ``Local``), and its
+``RedisCache`` makes a client, with its connection pools, per backend. Under ASGI each
+request and each socket runs in a context of its own, so each opened a connection to
+Redis of its own (with redis-py's handshake: HELLO, CLIENT SETINFO) and left it open
+until the garbage collector came by: 600 mediation sockets held 600 Redis connections.
+Here the backends of one configuration share one client per process; redis-py pools are
+thread-safe and reset themselves in a forked child (Celery's prefork pool).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.core.cache.backends.redis import RedisCache
+from django.utils.functional import cached_property
+
+_clients: dict[tuple, object] = {}
+_lock = threading.Lock()
+
+
+class SharedRedisCache(RedisCache):
+    @cached_property
+    def _cache(self):
+        key = (tuple(self._servers), repr(sorted(self._options.items())))
+        with _lock:
+            client = _clients.get(key)
+            if client is None:
+                client = _clients[key] = self._class(self._servers, **self._options)
+        return client
