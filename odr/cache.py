@@ -13,14 +13,31 @@ from __future__ import annotations
 
 import threading
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.utils.functional import cached_property
 
 _clients: dict[tuple, object] = {}
 _lock = threading.Lock()
 
 
+class _SharedClient(RedisCacheClient):
+    """Django's client, whose pools are made on first use without a lock: shared between
+    threads, two first uses at once would each make one (and orphan a connection)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._pools_lock = threading.Lock()
+
+    def _get_connection_pool(self, write):
+        with self._pools_lock:
+            return super()._get_connection_pool(write)
+
+
 class SharedRedisCache(RedisCache):
+    def __init__(self, server, params) -> None:
+        super().__init__(server, params)
+        self._class = _SharedClient
+
     @cached_property
     def _cache(self):
         key = (tuple(self._servers), repr(sorted(self._options.items())))

@@ -2,20 +2,21 @@
 
 After-commit callbacks tell connected sockets what changed (mediation rooms, the inbox
 badge). They run in synchronous code: a view's thread, a socket's database thread, a
-Celery task. Calling the layer from there with ``async_to_sync`` makes the thread wait
-for the event loop, and under ASGI every synchronous view of a server process runs in
-one thread, so each request would queue behind the loop's other work once per send.
+Celery task. From there, ``async_to_sync`` makes a round trip to the event loop for each
+send, with the thread waiting while the loop is busy with every other connection.
 
 So, where there is an event loop to send from, sends are collected instead and the loop
-sends them after the synchronous work returns: in a request through ``OutboxMiddleware``
-(a context variable, which asgiref carries into the view's thread) and in a socket's
-database thread through ``collected()``. Elsewhere (Celery, commands, the test client)
-they are sent at once. Delivery is a notification path, never the record: what is sent
-was committed first, and a failed send is logged and dropped (clients resume).
+sends them, in order, once the synchronous work returns: in a request through
+``OutboxMiddleware`` (a context variable, which asgiref carries into the view's thread)
+and in a socket's database thread through ``collected()``. Elsewhere (Celery, commands,
+the test client) they are sent at once. Delivery is a notification path, never the
+record: what is sent was committed first, and a failed send is logged and dropped
+(clients resume).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import threading
@@ -31,12 +32,31 @@ logger = logging.getLogger(__name__)
 Item = tuple[str, dict]
 
 _thread = threading.local()
-_request: ContextVar[list[Item] | None] = ContextVar("odr_outbox", default=None)
 
 
-def _pending() -> list[Item] | None:
-    items = getattr(_thread, "items", None)
-    return items if items is not None else _request.get()
+class _Batch:
+    """A request's sends. Closed when the request's flush begins: a view still running
+    after that (its client went away and the request was cancelled) sends at once."""
+
+    def __init__(self) -> None:
+        self._items: list[Item] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def add(self, items: list[Item]) -> bool:
+        with self._lock:
+            if self._closed:
+                return False
+            self._items.extend(items)
+            return True
+
+    def close(self) -> list[Item]:
+        with self._lock:
+            self._closed = True
+            return list(self._items)
+
+
+_request: ContextVar[_Batch | None] = ContextVar("odr_outbox", default=None)
 
 
 @contextlib.contextmanager
@@ -74,9 +94,12 @@ def group_send(group: str, event: dict) -> bool:
 def group_send_many(items: list[Item]) -> bool:
     """Several sends, in order, at the cost of one: deferred as ``group_send`` is, or
     else one trip to the event loop for all of them."""
-    pending = _pending()
-    if pending is not None:
-        pending.extend(items)
+    collecting = getattr(_thread, "items", None)
+    if collecting is not None:
+        collecting.extend(items)
+        return True
+    batch = _request.get()
+    if batch is not None and batch.add(items):
         return True
     layer = get_channel_layer()
     if layer is None:
@@ -105,12 +128,14 @@ def OutboxMiddleware(get_response: Callable):
         return get_response
 
     async def middleware(request):
-        items: list[Item] = []
-        token = _request.set(items)
+        batch = _Batch()
+        token = _request.set(batch)
         try:
             return await get_response(request)
         finally:
             _request.reset(token)
-            await flush(items)
+            # Shielded: a request cancelled now (its client left) still sends what its
+            # committed work collected.
+            await asyncio.shield(flush(batch.close()))
 
     return middleware

@@ -189,7 +189,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "odr.cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "odr",
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="odr"),
             "OPTIONS": {
                 "max_connections": REDIS_MAX_CONNECTIONS,
                 "socket_connect_timeout": REDIS_SOCKET_CONNECT_TIMEOUT,

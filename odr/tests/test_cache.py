@@ -2,16 +2,22 @@
 context of its own) reuse the same few connections instead of opening one each."""
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 import redis
 from channels.db import database_sync_to_async
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 
 from notifications.tests.harness import RedisServer
 from odr.cache import SharedRedisCache
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _config(url: str, **options) -> dict:
@@ -37,10 +43,34 @@ def test_backends_of_one_configuration_share_one_client(redis_url):
     first.delete(key)
 
 
-def test_the_settings_use_it_when_redis_is_configured(settings, redis_url):
-    settings.CACHES = _config(redis_url)
-    assert isinstance(caches["default"], SharedRedisCache)
-    assert isinstance(caches["default"], RedisCache)  # Django's, with its semantics
+def test_the_settings_use_it_when_redis_is_configured():
+    """What odr/settings/base.py itself makes of REDIS_URL, read in a fresh process."""
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.CACHES['default']))"
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+        "DJANGO_SETTINGS_MODULE": "odr.settings.base",
+        "ODR_SKIP_DOTENV": "1",
+        "SECRET_KEY": "cache-settings-test-key-not-a-secret-0123456789",
+        "REDIS_URL": "redis://127.0.0.1:6399/0",
+        "CACHE_KEY_PREFIX": "odr-elsewhere",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    cache = json.loads(done.stdout.strip().splitlines()[-1])
+    assert cache["BACKEND"] == "odr.cache.SharedRedisCache"
+    assert cache["LOCATION"] == "redis://127.0.0.1:6399/0"
+    assert cache["KEY_PREFIX"] == "odr-elsewhere"
 
 
 @pytest.fixture

@@ -1,6 +1,10 @@
 """Group sends from synchronous code: under ASGI a request's sends leave from the event
-loop after the view (its thread never waits on the loop); elsewhere they go at once."""
+loop after the view (no round trip to the loop per send); elsewhere they go at once."""
 
+import asyncio
+import contextlib
+import contextvars
+import functools
 import logging
 import threading
 
@@ -88,11 +92,70 @@ def test_under_wsgi_the_middleware_steps_aside_and_sends_go_at_once(journal, cap
     assert "group send to broken, case.1 failed" in caplog.text
 
 
-def test_a_socket_thread_collects_and_its_loop_flushes(journal):
-    with outbox.collected() as items:
-        assert outbox.group_send("case.1", {"type": "x", "n": 1})
-    assert items == [("case.1", {"type": "x", "n": 1})]
-    assert journal == []  # nothing sent from the thread
+@pytest.mark.asyncio
+async def test_a_socket_thread_collects_and_its_loop_flushes(journal):
+    def database_work():
+        with outbox.collected() as items:
+            assert outbox.group_send("case.1", {"type": "x", "n": 1})
+            assert outbox.group_send("case.1", {"type": "x", "n": 2})
+        assert journal == []  # nothing sent from the thread
+        return items
+
+    items = await asyncio.to_thread(database_work)
+    await outbox.flush(items)
+    assert [(group, n) for _kind, group, n, _t in journal] == [("case.1", 1), ("case.1", 2)]
+    assert all(t is threading.current_thread() for *_rest, t in journal)
+
+
+@pytest.mark.asyncio
+async def test_a_view_still_running_after_its_request_ended_sends_at_once(journal):
+    """The client left and the request was cancelled, but the view's thread goes on: what
+    it commits later is not collected for a flush that has already happened."""
+    contexts = []
+
+    async def get_response(request):
+        contexts.append(contextvars.copy_context())  # as the view's thread has it
+        return "response"
+
+    assert await outbox.OutboxMiddleware(get_response)(RequestFactory().get("/")) == "response"
+    late = functools.partial(outbox.group_send, "case.1", {"type": "x", "n": 7})
+    assert await asyncio.to_thread(contexts[0].run, late)
+    assert [(group, n) for _kind, group, n, _t in journal] == [("case.1", 7)]
+
+
+@pytest.mark.asyncio
+async def test_a_request_cancelled_while_flushing_still_sends(settings, monkeypatch):
+    settings.CHANNEL_LAYERS = IN_MEMORY
+    layer = get_channel_layer()
+    flushing, gate, sent = asyncio.Event(), asyncio.Event(), []
+
+    async def slow(group, event):
+        flushing.set()
+        await gate.wait()
+        sent.append(event["n"])
+
+    monkeypatch.setattr(layer, "group_send", slow)
+
+    def view(request):
+        outbox.group_send_many(
+            [("case.1", {"type": "x", "n": 1}), ("case.1", {"type": "x", "n": 2})]
+        )
+        return "response"
+
+    async def get_response(request):
+        return await sync_to_async(view)(request)
+
+    request = asyncio.create_task(outbox.OutboxMiddleware(get_response)(RequestFactory().get("/")))
+    await asyncio.wait_for(flushing.wait(), timeout=5)  # the view is done; the flush began
+    request.cancel()  # the client went away
+    with contextlib.suppress(asyncio.CancelledError):
+        await request
+    gate.set()
+    for _ in range(200):
+        if len(sent) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert sent == [1, 2]
 
 
 def test_without_a_layer_a_send_reports_false(settings):

@@ -195,8 +195,11 @@ def _server_env(*, database_url: str, sms_dir: Path, static_root: Path) -> dict[
     }
     if os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = os.environ["REDIS_URL"]
-        # Parallel runs share the Redis: each server gets channel groups of its own.
-        env["CHANNEL_LAYER_PREFIX"] = f"odr-test-{uuid.uuid4().hex[:8]}"
+        # Parallel runs share the Redis: each server gets channel groups and cache keys
+        # (rate-limit counts, keyed by user ids that every test database reuses) of its own.
+        prefix = f"odr-test-{uuid.uuid4().hex[:8]}"
+        env["CHANNEL_LAYER_PREFIX"] = prefix
+        env["CACHE_KEY_PREFIX"] = prefix
     return env
 
 
