@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-_env_file = BASE_DIR / ".env"
+_env_file = Path(env("ODR_ENV_FILE", default=str(BASE_DIR / ".env")))
 if _env_file.exists() and not env.bool("ODR_SKIP_DOTENV", default=False):
     env.read_env(str(_env_file), overwrite=False)
 

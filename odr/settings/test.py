@@ -3,6 +3,9 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-key-not-a-secret-" + "x" * 40)
+# Not the developer's .env: `make run` writes one (a secret key, the development signing
+# key), and tests that expect no signing key, or their own, must not find it there.
+os.environ.setdefault("ODR_SKIP_DOTENV", "1")
 
 from odr.settings.base import *  # noqa: F403
 from odr.settings.base import BASE_DIR, CACHES, CHANNEL_LAYERS, DATABASES, env

@@ -55,3 +55,38 @@ def test_seed_demo_is_refused_in_production():
     result = _manage("seed_demo", env=REQUIRED)
     assert result.returncode != 0
     assert "refused under production" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("module", "seen"),
+    [("odr.settings.base", "/from/the/dot-env/signer.p12"), ("odr.settings.test", "")],
+)
+def test_the_tests_do_not_read_the_developers_env_file(tmp_path, module, seen):
+    """`make run` writes a .env with the development signing key; `make test` in the same
+    checkout must not pick it up (tests that expect no key, or their own, would fail)."""
+    env_file = tmp_path / ".env"
+    env_file.write_text("DOCUMENTS_SIGNING_PKCS12=/from/the/dot-env/signer.p12\n")
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_SETTINGS_MODULE", "ODR_SKIP_DOTENV", "DOCUMENTS_SIGNING_PKCS12")
+    }
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(repr(settings.DOCUMENTS_SIGNING_PKCS12))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            **base,
+            "DJANGO_SETTINGS_MODULE": module,
+            "ODR_ENV_FILE": str(env_file),
+            "SECRET_KEY": "settings-test-key-not-a-secret-0123456789-abcdef",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == repr(seen)
