@@ -37,6 +37,7 @@ from cases.models import Case, case_roles
 from cases.selectors import Action, access_case
 from mediation import selectors
 from mediation.services import broadcast, chat, presence
+from odr import outbox as sends
 from odr.errors import DomainError, NotAllowed, NotFound
 from odr.sessions import session_alive
 from odr.sockets import JsonSocket, db_executor
@@ -62,7 +63,7 @@ def db(func):
     """
 
     def run(*args, **kwargs):
-        with broadcast.collected() as outbox:
+        with sends.collected() as outbox:
             try:
                 result = func(*args, **kwargs)
             except BaseException as exc:
@@ -78,9 +79,9 @@ def db(func):
                 run, thread_sensitive=False, executor=db_executor()
             )(*args, **kwargs)
         except BaseException as exc:
-            await broadcast.flush(getattr(exc, "odr_outbox", []))
+            await sends.flush(getattr(exc, "odr_outbox", []))
             raise
-        await broadcast.flush(outbox)
+        await sends.flush(outbox)
         return result
 
     return call

@@ -15,7 +15,7 @@ from django.db import transaction
 from accounts import services
 from accounts.models import Role, User
 from accounts.tests import factories as f
-from mediation.services import broadcast
+from odr import outbox as sends
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def pushed(django_capture_on_commit_callbacks) -> Callable:
     def capture() -> Iterator[list[int]]:
         told: list[int] = []
         # The callbacks run as the inner block ends, while sends are still collected.
-        with broadcast.collected() as outbox, django_capture_on_commit_callbacks(execute=True):
+        with sends.collected() as outbox, django_capture_on_commit_callbacks(execute=True):
             yield told
         for group, event in outbox:
             assert event == {"type": "user.recheck"}, event

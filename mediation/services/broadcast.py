@@ -31,11 +31,6 @@ def console_group(user_id: int) -> str:
     return f"console.{user_id}"
 
 
-# Collected in a socket's database thread or a request, sent from the event loop.
-collected = outbox.collected
-flush = outbox.flush
-
-
 def send(group: str, event: dict) -> bool:
     """Send to a group from synchronous code; False (logged) when the layer is unreachable."""
     return outbox.group_send(group, event)

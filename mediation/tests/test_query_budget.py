@@ -6,14 +6,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases.selectors import Action, access_case
-from mediation.services import broadcast, chat
+from mediation.services import chat
+from odr import outbox
 
 pytestmark = pytest.mark.django_db
 
 
 def test_sending_costs_a_fixed_number_of_queries(case, cast):
     def send(n: int) -> list[str]:
-        with broadcast.collected(), CaptureQueriesContext(connection) as queries:
+        with outbox.collected(), CaptureQueriesContext(connection) as queries:
             found = access_case(user=cast.consumer, ref=case.reference, action=Action.VIEW)
             chat.message_send(
                 case=found, actor=cast.consumer, room="joint", body=f"第{n}条", client_id=f"q-{n}"

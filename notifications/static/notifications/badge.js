@@ -54,7 +54,6 @@
     let beat = null;
     ws.onopen = function () {
       delay = 1000;
-      window.odrInboxLive = true;
       stopPolling();
       markLive(true);
       beat = setInterval(function () {
@@ -67,7 +66,6 @@
       if (frame && frame.type === "unread" && Number.isInteger(frame.unread)) show(frame.unread);
     };
     ws.onclose = function (event) {
-      window.odrInboxLive = false;
       markLive(false);
       if (beat) clearInterval(beat);
       if (event.code === 4401) return; // signed out: nothing to count
