@@ -43,8 +43,22 @@ UNREAD = inline_serializer(
 
 class NotificationListApi(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("unread", OpenApiTypes.BOOL, description="only unread")],
-        responses={200: NotificationOut(many=True)},
+        parameters=[
+            OpenApiParameter("unread", OpenApiTypes.BOOL, description="only unread"),
+            OpenApiParameter("page", OpenApiTypes.INT, description="page number, from 1"),
+        ],
+        responses={
+            200: inline_serializer(
+                "NotificationPage",
+                {
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": NotificationOut(many=True),
+                },
+            ),
+            404: ERROR,
+        },
         summary="The caller's notifications, newest first",
     )
     def get(self, request: Request) -> Response:
