@@ -8,7 +8,10 @@ room (p50, p99), and delivered / expected must be 1.0. Baselines, same load: a b
 consumer that only group-sends (no database, no checks; this module's
 ``BareGroupConsumer``, routed only with ODR_BENCH_ENDPOINTS), and Redis PUBLISH to a
 subscriber. Then saturation: every socket sends its next message as soon as the last is
-acknowledged; saved messages a second through the one server process.
+acknowledged; saved messages a second through the one server process. The bare consumer
+is driven to saturation the same way (each socket sends again when its own frame comes
+back through the group): the messages a second the process relays with no database at
+all, the ceiling of any chat on that server.
 
 When the server saves fewer messages a second than the rooms offer, messages queue up:
 after the senders stop, the script waits for the backlog (until every measured message
@@ -366,6 +369,8 @@ async def _load(config: dict) -> dict:
         *(open_ws(f"/bench/ws/bare/{i}/", None) for i, _role, _p in people)
     )
     bare = Phase()
+    bare_acked: dict[int, asyncio.Event] = {}
+    bare_echoes = {"n": 0}
 
     async def bare_reader(index: int, ws) -> None:
         async for raw in ws:
@@ -374,6 +379,11 @@ async def _load(config: dict) -> dict:
             frame = json.loads(raw.data)
             if frame["from"] != index:
                 bare.on_delivery(frame["id"], people[index][0])
+            else:  # the group includes the sender: its own frame back is its ack
+                bare_echoes["n"] += 1
+                event = bare_acked.get(index)
+                if event is not None:
+                    event.set()
 
     bare_readers = [asyncio.ensure_future(bare_reader(i, ws)) for i, ws in enumerate(bare_sockets)]
 
@@ -384,6 +394,35 @@ async def _load(config: dict) -> dict:
 
     await steady(bare, send_bare, len(bare_sockets), "b")
     result["bare"] = bare.summary(others=2)
+
+    # The ceiling of the process with no database: the bare consumer at saturation, each
+    # socket sending again as soon as its own frame comes back through the group.
+    stop_at = time.perf_counter() + config["saturation_seconds"]
+    bare_errors = {"n": 0}
+
+    async def bare_closed_loop(index: int) -> None:
+        event = bare_acked.setdefault(index, asyncio.Event())
+        k = 0
+        while time.perf_counter() < stop_at:
+            event.clear()
+            await send_bare(index, f"{tag}bs-{index}-{k}")
+            try:
+                await asyncio.wait_for(event.wait(), timeout=10)
+            except TimeoutError:
+                bare_errors["n"] += 1
+            k += 1
+
+    before = bare_echoes["n"]
+    t_sat = time.perf_counter()
+    await asyncio.gather(*(bare_closed_loop(i) for i in range(len(bare_sockets))))
+    elapsed = time.perf_counter() - t_sat
+    relayed = bare_echoes["n"] - before
+    result["bare_saturation"] = {
+        "relayed": relayed,
+        "seconds": round(elapsed, 2),
+        "relayed_per_s": round(relayed / elapsed, 1),
+        "errors": bare_errors["n"],
+    }
     for ws in bare_sockets:
         await ws.close()
     for task in bare_readers:
@@ -558,6 +597,17 @@ def _print_server(name: str, figures: dict) -> None:
         f"{name:>8}     saturation: {sat['saved_per_s']} saved messages/s "
         f"({sat['acks']} in {sat['seconds']} s, errors {sat['errors']})"
     )
+    bare_sat = figures["bare_saturation"]
+    print(
+        f"{name:>8} bare saturation: {bare_sat['relayed_per_s']} messages/s relayed with no "
+        f"database ({bare_sat['relayed']} in {bare_sat['seconds']} s, errors {bare_sat['errors']})"
+    )
+    if bare_sat["relayed_per_s"] < BAR_SAVED_PER_S:
+        print(
+            f"{name:>8}        ceiling: the bare consumer relays {bare_sat['relayed_per_s']} "
+            f"a second at most here, below the bar's {BAR_SAVED_PER_S:,.0f} saved a second, "
+            "which the mediation consumer would reach only doing more work per message"
+        )
     med = figures["mediation"]
     offered = figures["offered_per_s"]
     if med["delivered_ratio"] < 1.0 and sat["saved_per_s"] < offered:
@@ -602,6 +652,12 @@ def _figures(figures: dict) -> dict:
         "saturation_p50_ms": sat["p50_ms"],
         "saturation_p99_ms": sat["p99_ms"],
         "saturation_errors": sat["errors"],
+        "bare_saturation_relayed_per_s": figures["bare_saturation"]["relayed_per_s"],
+        "saved_to_bare_saturation_ratio": (
+            round(sat["saved_per_s"] / figures["bare_saturation"]["relayed_per_s"], 3)
+            if figures["bare_saturation"]["relayed_per_s"]
+            else None
+        ),
         "connect_s": figures["connect_s"],
         "bar": bar,
         "bar_met": all(bar.values()),
@@ -630,7 +686,7 @@ def _run_server(name, env, rooms, args, tmp: Path, root: Path, redis_url: str) -
         log(f"{name} load: {3 * len(rooms)} sockets, {len(rooms)} rooms")
         budget = (
             3 * (args.warmup + args.seconds + 4 + args.drain_seconds)
-            + args.saturation_seconds
+            + 2 * args.saturation_seconds
             + 180
         )
         try:
