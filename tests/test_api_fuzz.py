@@ -1,6 +1,11 @@
 """Every API operation outside cases/api_urls.py against its own OpenAPI schema, with
 generated input (Schemathesis 3, in-process, as cases/tests/test_schema_fuzz.py does).
 
+The apps' own fuzz modules (arbitration, credit, mediation) go deep on their operations
+from one caller's side; this one sweeps across apps: every operation as every role that
+can reach it, uploads sent as real files, and the APIs that have no module of their own
+(auth, documents, notifications, supervision, the index).
+
 The operations are the schema's minus those that module fuzzes, so a new endpoint is
 fuzzed here the day it is added. Each runs as every role that can reach it (``ROLES``)
 over one small world of real data built once for the module (a case in mediation, a case
