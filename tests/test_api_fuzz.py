@@ -31,8 +31,7 @@ from decimal import Decimal
 
 import pytest
 import schemathesis
-from django.db import transaction
-from django.test import TestCase, override_settings
+from django.test import TestCase
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from rest_framework.authtoken.models import Token
@@ -57,6 +56,7 @@ from documents.kinds import Kind
 from mediation.models import RoomFile
 from mediation.services import chat, tools
 from notifications.models import Notification
+from tests.worlds import rolled_back_cast
 
 pytestmark = [
     pytest.mark.django_db,
@@ -274,24 +274,10 @@ def _seeds(c: cf.Cast, draft) -> dict[tuple[str, str], dict]:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[dict]:
-    """Built once, in a transaction rolled back after the module's last test; each test
-    runs in a savepoint of it (pytest-django's own atomic, nested)."""
-    media = tmp_path_factory.mktemp("media")
-    with (
-        django_db_blocker.unblock(),
-        override_settings(
-            MEDIA_ROOT=media,
-            ARBITRATION_API_RATE="100000/min",
-            ARBITRATION_PUBLIC_BASE_URL="https://odr.example.cn",
-            MEDIATION_RATE_MESSAGES=100000,
-        ),
-        transaction.atomic(),
-    ):
-        c = cf.cast()
-        af.profile(c.body)
-        af.profile(c.other_body)
+    """Built once for the module (tests/worlds.py): what one test's input changes, the
+    next does not see."""
+    with rolled_back_cast(django_db_blocker, tmp_path_factory) as c:
         yield _build(c)
-        transaction.set_rollback(True)
 
 
 def _schema():

@@ -36,9 +36,8 @@ from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection, transaction
-from django.test import Client, TestCase, override_settings
+from django.db import connection
+from django.test import Client, TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -51,6 +50,7 @@ from cases.models import Case, ComplaintDraft, State, case_roles
 from cases.services import evidence as evidence_services
 from cases.services import negotiation
 from cases.tests import factories as cf
+from cases.tests.test_schema_fuzz import _keep_the_test_connection  # noqa: F401 (autouse)
 from credit.models import NegativeListEntry, RepairApplication
 from credit.tests import factories as crf
 from documents.kinds import Kind
@@ -60,6 +60,7 @@ from notifications.models import Notification
 from supervision.models import Alert, MonthlyReport
 from supervision.selectors.scope import Scope
 from supervision.services.rules import rule_override, rules_seed_defaults
+from tests.worlds import rolled_back_cast
 
 pytestmark = pytest.mark.django_db
 
@@ -647,38 +648,13 @@ def _build(c: cf.Cast, colleague) -> World:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:
-    """Built once, in a transaction rolled back after the module's last test; each test
-    runs in a savepoint of it, so what one request changes the next does not see."""
-    media = tmp_path_factory.mktemp("media")
-    with (
-        django_db_blocker.unblock(),
-        override_settings(
-            MEDIA_ROOT=media,
-            ARBITRATION_API_RATE="100000/min",
-            ARBITRATION_PUBLIC_BASE_URL="https://odr.example.cn",
-            MEDIATION_RATE_MESSAGES=100000,
-            DOCUMENTS_VERIFY_PER_MINUTE=100000,
-        ),
-        transaction.atomic(),
-    ):
-        c = cf.cast()
-        af.profile(c.body)
-        af.profile(c.other_body)
+    """Built once for the module (tests/worlds.py): what one request changes, the next
+    does not see."""
+    with rolled_back_cast(django_db_blocker, tmp_path_factory) as c:
         colleague = people.mediator(c.organisation)
         w = _build(c, colleague)
         w.baseline = _fingerprint()
         yield w
-        transaction.set_rollback(True)
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    """As Django's test client does: a request must not close the test's transaction."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 # --- The database, before and after ----------------------------------------------------
