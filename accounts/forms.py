@@ -1,6 +1,8 @@
 """Forms for the sign-in pages."""
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,3 +26,17 @@ class CodeForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]{6}"}
         ),
     )
+
+
+class StaffLoginForm(AuthenticationForm):
+    """Django's sign-in form, with the username's length checked as a field error.
+
+    Django sets the field's ``max_length`` after building it, so no validator checks it,
+    and an over-long name would reach authentication and the failed-login log (django-axes
+    keeps it in a 255-character column): a server error instead of an answer.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length or 150))

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from accounts import services
-from accounts.forms import CodeForm, PhoneForm
+from accounts.forms import CodeForm, PhoneForm, StaffLoginForm
 from accounts.models import Role
 from accounts.selectors import LANDING_URLS, user_roles
 from odr.api import error_body
@@ -73,6 +73,7 @@ def sms_login(request: HttpRequest) -> HttpResponse:
 
 class StaffLoginView(auth_views.LoginView):
     template_name = "accounts/staff_login.html"
+    authentication_form = StaffLoginForm
     redirect_authenticated_user = True
 
 

@@ -77,6 +77,15 @@ def test_staff_password_login_and_landing(client):
     assert user.roles.get().mediation_organisation.name in page.text
 
 
+def test_an_overlong_staff_username_is_a_form_error_in_chinese(client):
+    response = client.post(
+        "/accounts/staff-login/", {"username": "x" * 300, "password": "wrong-password"}
+    )
+    assert response.status_code == 200
+    assert "确保该变量包含不超过 150 字符" in response.text  # Django's own message, in Chinese
+    assert not response.context["user"].is_authenticated
+
+
 @pytest.mark.parametrize(
     ("make_user", "own_page"),
     [
