@@ -432,7 +432,9 @@ def complaint_autosave(request: HttpRequest, draft_id: int, step: str) -> HttpRe
     """Keep what has been typed on a step left without "Next" (sent by static/js/cases.js).
 
     Values that do not parse are skipped, not refused: the step's own POST says what is
-    wrong. The chosen merchant changes only through its own button.
+    wrong. A field the request does not carry keeps its saved value (a stale tab, an older
+    page, a partial post), except a checkbox, which a browser leaves out when it is
+    unticked. The chosen merchant changes only through its own button.
     """
     _check_consumer(request.user)
     if step not in STEP_FORMS:
@@ -442,6 +444,8 @@ def complaint_autosave(request: HttpRequest, draft_id: int, step: str) -> HttpRe
     values = {}
     for name, field in form.fields.items():
         if name == "merchant":
+            continue
+        if field.widget.value_omitted_from_data(request.POST, request.FILES, name):
             continue
         raw = field.widget.value_from_datadict(request.POST, request.FILES, name)
         try:

@@ -257,6 +257,27 @@ def test_autosave_keeps_what_was_typed_and_skips_what_does_not_parse(client):
     assert "写了一半" in page.text
 
 
+def test_autosave_keeps_the_fields_a_post_leaves_out_but_not_an_unticked_box(client):
+    _consumer, draft = _start(client)
+    client.post(
+        f"/cases/new/{draft.pk}/facts/save/",
+        {"facts": "第一稿", "category": "goods.food", "purchase_date": "2026-11-01"},
+    )
+    client.post(f"/cases/new/{draft.pk}/request/save/", {"agrees_to_publication": "on"})
+    assert _get_draft(draft.consumer).data["agrees_to_publication"] is True
+    # A stale tab sends the facts alone: the category and the date stay.
+    assert client.post(f"/cases/new/{draft.pk}/facts/save/", {"facts": "第二稿"}).status_code == 204
+    # A browser leaves an unticked box out of the form: that is "no", not "unchanged".
+    client.post(f"/cases/new/{draft.pk}/request/save/", {"request": "退款"})
+    data = _get_draft(draft.consumer).data
+    assert (data["facts"], data["category"], data["purchase_date"]) == (
+        "第二稿",
+        "goods.food",
+        "2026-11-01",
+    )
+    assert (data["request"], data["agrees_to_publication"]) == ("退款", False)
+
+
 @pytest.mark.parametrize("refusal", ["wrong_type", "too_large", "eleventh_file"])
 def test_a_refused_upload_keeps_the_draft(client, settings, refusal):
     consumer, draft = _start(client)
