@@ -32,6 +32,8 @@ PAGE_SIZE = 30
 # htmx stops polling when it gets this status (a signed-out visitor's badge).
 HTMX_STOP_POLLING = 286
 SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
+# Twilio's error codes are numbers (30003: unreachable handset); anything else is dropped.
+ERROR_CODE = re.compile(r"[0-9]{1,10}")
 
 
 @login_required
@@ -162,10 +164,11 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     if not SID.match(sid) or status not in KNOWN:
         return HttpResponse("unknown message or status", status=400)
     notification_id = request.GET.get("n", "")
+    error_code = request.POST.get("ErrorCode") or ""
     twilio_status_record(
         sid=sid,
         status=status,
-        error_code=(request.POST.get("ErrorCode") or "")[:10],
+        error_code=error_code if ERROR_CODE.fullmatch(error_code) else "",
         notification_id=int(notification_id) if notification_id.isdigit() else None,
     )
     return HttpResponse(status=204)

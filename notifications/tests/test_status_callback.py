@@ -90,6 +90,16 @@ def test_an_undelivered_message_fails_its_notice_with_the_error_code(client, sen
     assert TwilioMessage.objects.get(sid=sent.provider_id).error_code == "30003"
 
 
+@pytest.mark.parametrize("code", ["a\x00b", "３０００３", "30003; DROP", "1" * 11])
+def test_an_error_code_that_is_not_a_number_is_dropped_not_a_server_error(client, sent, code):
+    params = _params(sent.provider_id, "undelivered", ErrorCode=code)
+    assert _post(client, params).status_code == 204
+    stored = TwilioMessage.objects.get(sid=sent.provider_id)
+    assert (stored.status, stored.error_code) == ("undelivered", "")
+    sent.refresh_from_db()
+    assert sent.status == Notification.Status.FAILED
+
+
 def test_a_status_attaches_the_sid_when_the_send_answer_was_lost(client, twilio, world):
     """The worker died after Twilio took the message: only the callback knows its SID."""
     case = submit(world)
