@@ -33,7 +33,7 @@ import pytest
 import schemathesis
 from django.test import TestCase
 from django.utils import timezone
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from rest_framework.authtoken.models import Token
 from schemathesis.serializers import Binary
 
@@ -50,6 +50,7 @@ from cases.tests.test_schema_fuzz import (  # noqa: F401 (autouse fixtures)
     _hypothesis_jsonschema_compat,
     _keep_the_test_connection,
     _raw_schema,
+    fuzz_settings,
 )
 from credit.tests import factories as crf
 from documents.kinds import Kind
@@ -306,15 +307,7 @@ def test_operation_answers_within_its_schema(world, method, path, role):
     headers = world["headers"][role]
 
     @given(case=operation.as_strategy())
-    @settings(
-        max_examples=MAX_EXAMPLES,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        # No shrinking or explaining: a failure is reported as found, fast.
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_settings(MAX_EXAMPLES)
     def check(case) -> None:
         for name in case.path_parameters or {}:
             case.path_parameters[name] = _path_value(world, path, role, name)

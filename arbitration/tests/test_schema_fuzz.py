@@ -6,7 +6,7 @@ body B's referral, and as a party on the case's arbitration endpoints."""
 import re
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from rest_framework.authtoken.models import Token
 
 from arbitration.models import Referral
@@ -14,12 +14,13 @@ from arbitration.services.tokens import token_create
 from arbitration.tests import factories as f
 from cases.models import Case
 from cases.services.events import case_log_verify
-from cases.tests.test_schema_fuzz import (  # noqa: F401 (fixtures)
+from cases.tests.test_schema_fuzz import (  # noqa: F401 (autouse fixtures)
     CHECKS,
     _hypothesis_jsonschema_compat,
     _keep_the_test_connection,
     _raw_schema,
     _schema,
+    fuzz_settings,
 )
 
 pytestmark = [
@@ -89,14 +90,7 @@ def _fuzz(method: str, path: str, ref: str, headers: dict) -> None:
     operation = _schema()[path][method]
 
     @given(case=operation.as_strategy())
-    @settings(
-        max_examples=MAX_EXAMPLES,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_settings(MAX_EXAMPLES)
     def check(case) -> None:
         if case.path_parameters and "ref" in case.path_parameters:
             case.path_parameters["ref"] = ref

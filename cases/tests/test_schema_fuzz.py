@@ -55,6 +55,20 @@ OPERATIONS = [
 ]
 
 
+def fuzz_settings(max_examples: int):
+    """Hypothesis settings of every fuzz module: bounded, repeatable (derandomized, no
+    example database), no shrinking or explaining (a failure is reported as found, fast),
+    and no health checks (the strategies are slow by nature: real requests)."""
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+
+
 class _ManyWithMore(conjecture_utils.many):
     """``many()`` as hypothesis-jsonschema 0.23 drives it: ``while elements.more():``.
 
@@ -154,15 +168,7 @@ def test_operation_answers_within_its_schema(world, method, path):
     operation = _schema()[path][method]
 
     @given(case=operation.as_strategy())
-    @settings(
-        max_examples=MAX_EXAMPLES,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        # No shrinking or explaining: a failure is reported as found, fast.
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_settings(MAX_EXAMPLES)
     def check(case) -> None:
         # The real case, offer and file: random identifiers would only ever find 404.
         for name in case.path_parameters or {}:

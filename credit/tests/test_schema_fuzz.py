@@ -8,7 +8,7 @@ merchant with real records. Bounded: a few examples per operation.
 import re
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from rest_framework.authtoken.models import Token
 
 from cases.tests import factories as cf
@@ -18,6 +18,7 @@ from cases.tests.test_schema_fuzz import (  # noqa: F401 (autouse fixtures)
     _keep_the_test_connection,
     _raw_schema,
     _schema,
+    fuzz_settings,
 )
 from credit.tests import factories as f
 
@@ -84,14 +85,7 @@ def test_operation_answers_within_its_schema(world, method, path):
     operation = _schema()[path][method]
 
     @given(case=operation.as_strategy())
-    @settings(
-        max_examples=MAX_EXAMPLES,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_settings(MAX_EXAMPLES)
     def check(case) -> None:
         for name in case.path_parameters or {}:
             case.path_parameters[name] = world["path"][name]

@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from rest_framework.authtoken.models import Token
 
 from cases.models import Case, State
@@ -23,6 +23,7 @@ from cases.tests.test_schema_fuzz import (  # noqa: F401 (autouse fixtures)
     _keep_the_test_connection,
     _raw_schema,
     _schema,
+    fuzz_settings,
 )
 from mediation.models import RoomFile
 from mediation.services import chat, tools
@@ -115,14 +116,7 @@ def test_operation_answers_within_its_schema(world, who, method, path):
     headers = {"Authorization": f"Token {token.key}"}
 
     @given(case=operation.as_strategy())
-    @settings(
-        max_examples=MAX_EXAMPLES,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_settings(MAX_EXAMPLES)
     def check(case) -> None:
         for name in case.path_parameters or {}:
             case.path_parameters[name] = world["path"][name]
