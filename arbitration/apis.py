@@ -21,7 +21,6 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import authentication, exceptions, serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,6 +34,7 @@ from arbitration.models import ApiToken, Referral
 from arbitration.services import actions, consent
 from arbitration.services.tokens import PREFIX, token_hash
 from cases.selectors import Action, access_case
+from odr.api import page_of, paginated
 from odr.errors import NotFound, RateLimited, TooLarge
 from odr.idempotency import idempotent
 
@@ -183,13 +183,6 @@ class ReferralOut(ReferralListOut):
         return AwardOut(award).data if award is not None else None
 
 
-class ReferralPage(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = ReferralListOut(many=True)
-
-
 class BodyChoiceOut(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -267,7 +260,11 @@ class AgreementIn(serializers.Serializer):
 class ReferralListApi(_BodyApi):
     @extend_schema(
         parameters=[OpenApiParameter("status", OpenApiTypes.STR)],
-        responses={200: ReferralPage, 403: ERROR, 429: ERROR},
+        responses={
+            200: page_of("ReferralPage", ReferralListOut(many=True)),
+            403: ERROR,
+            429: ERROR,
+        },
         summary="Referrals to the caller's arbitration body",
         operation_id="arbitration_referrals_list",
     )
@@ -276,9 +273,7 @@ class ReferralListApi(_BodyApi):
         wanted = request.query_params.get("status")
         if wanted:
             referrals = referrals.filter(status=wanted)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(referrals, request, view=self)
-        return paginator.get_paginated_response(ReferralListOut(page, many=True).data)
+        return paginated(request, self, referrals, ReferralListOut)
 
 
 class ReferralDetailApi(_BodyApi):
@@ -447,15 +442,7 @@ class DeliveriesApi(_BodyApi):
     @extend_schema(
         parameters=[OpenApiParameter("reference", OpenApiTypes.STR)],
         responses={
-            200: inline_serializer(
-                "DeliveryPage",
-                {
-                    "count": serializers.IntegerField(),
-                    "next": serializers.URLField(allow_null=True),
-                    "previous": serializers.URLField(allow_null=True),
-                    "results": DeliveryOut(many=True),
-                },
-            ),
+            200: page_of("DeliveryPage", DeliveryOut(many=True)),
             403: ERROR,
             429: ERROR,
         },
@@ -468,9 +455,7 @@ class DeliveriesApi(_BodyApi):
         reference = request.query_params.get("reference")
         if reference:
             deliveries = deliveries.filter(referral__case__reference=reference)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(deliveries.order_by("-created_at", "-id"), request, self)
-        return paginator.get_paginated_response(DeliveryOut(page, many=True).data)
+        return paginated(request, self, deliveries.order_by("-created_at", "-id"), DeliveryOut)
 
 
 # --- The parties' API ------------------------------------------------------------------

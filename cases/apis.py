@@ -5,7 +5,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -29,6 +28,7 @@ from cases.services.transitions import (
     field_choices,
     transitions_available,
 )
+from odr.api import page_of, paginated
 from odr.errors import Conflict, DomainError, NotAllowed
 from odr.idempotency import idempotent
 
@@ -286,15 +286,7 @@ class CaseListCreateApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("state", OpenApiTypes.STR)],
         responses={
-            200: inline_serializer(
-                "CasePage",
-                {
-                    "count": serializers.IntegerField(),
-                    "next": serializers.URLField(allow_null=True),
-                    "previous": serializers.URLField(allow_null=True),
-                    "results": CaseListOut(many=True),
-                },
-            ),
+            200: page_of("CasePage", CaseListOut(many=True)),
             403: ERROR,
         },
         summary="Cases the caller takes part in",
@@ -307,11 +299,7 @@ class CaseListCreateApi(APIView):
         state = request.query_params.get("state")
         if state:
             cases = cases.filter(state=state)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(
-            cases.order_by("-submitted_at", "-id"), request, view=self
-        )
-        return paginator.get_paginated_response(CaseListOut(page, many=True).data)
+        return paginated(request, self, cases.order_by("-submitted_at", "-id"), CaseListOut)
 
     @extend_schema(
         request=ComplaintIn,

@@ -4,7 +4,6 @@ channel preferences."""
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,6 +11,7 @@ from rest_framework.views import APIView
 from accounts.apis import ERROR
 from notifications import selectors
 from notifications.services import inbox as inbox_services
+from odr.api import page_of, paginated
 
 
 class NotificationOut(serializers.Serializer):
@@ -48,15 +48,7 @@ class NotificationListApi(APIView):
             OpenApiParameter("page", OpenApiTypes.INT, description="page number, from 1"),
         ],
         responses={
-            200: inline_serializer(
-                "NotificationPage",
-                {
-                    "count": serializers.IntegerField(),
-                    "next": serializers.URLField(allow_null=True),
-                    "previous": serializers.URLField(allow_null=True),
-                    "results": NotificationOut(many=True),
-                },
-            ),
+            200: page_of("NotificationPage", NotificationOut(many=True)),
             404: ERROR,
         },
         summary="The caller's notifications, newest first",
@@ -65,9 +57,7 @@ class NotificationListApi(APIView):
         notifications = selectors.inbox(user=request.user)
         if request.query_params.get("unread") in ("1", "true", "yes"):
             notifications = notifications.filter(read_at__isnull=True)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(notifications, request, view=self)
-        return paginator.get_paginated_response(NotificationOut(page, many=True).data)
+        return paginated(request, self, notifications, NotificationOut)
 
 
 class UnreadCountApi(APIView):
