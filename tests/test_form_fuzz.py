@@ -60,6 +60,7 @@ from documents.kinds import Kind
 from documents.models import ConfirmationCode
 from notifications.models import Notification, NotificationPreference
 from supervision.models import Alert, AlertRule, FollowUpVisit, MonthlyReport, Rating
+from supervision.tests.factories import spike_alert
 
 pytestmark = pytest.mark.django_db
 
@@ -816,18 +817,7 @@ def _build(c: cf.Cast) -> dict:
         reason="十二个月内多次违约未履行协议",
         review_on=timezone.localdate() + dt.timedelta(days=30),
     )
-    rule = AlertRule.objects.get(kind="merchant_spike", jurisdiction="")
-    alert = Alert.objects.create(
-        rule=rule,
-        kind=rule.kind,
-        severity="high",
-        division_code="371302",
-        subject=f"merchant:{c.merchant.pk}",
-        window="2026-11-23",
-        subject_label="临沂优品",
-        evidence={"count": 6, "threshold": 5, "history": [1] * 8, "mean": 1, "sd": 0, "cases": []},
-        created_at=timezone.now(),
-    )
+    alert = spike_alert(c.merchant.pk)
     local_rule = AlertRule.objects.create(
         kind="category_spike",
         jurisdiction="371300",

@@ -57,9 +57,10 @@ from documents.kinds import Kind
 from mediation.models import RoomFile
 from mediation.services import chat, tools
 from notifications.models import Notification
-from supervision.models import Alert, MonthlyReport
+from supervision.models import MonthlyReport
 from supervision.selectors.scope import Scope
 from supervision.services.rules import rule_override, rules_seed_defaults
+from supervision.tests.factories import spike_alert
 from tests.worlds import rolled_back_cast
 
 pytestmark = pytest.mark.django_db
@@ -564,16 +565,12 @@ def _build(c: cf.Cast, colleague) -> World:
         scope=Scope(jurisdictions=("371300",)),
         actor=c.regulator,
     )
-    alert = Alert.objects.create(
+    alert = spike_alert(
+        c.merchant.pk,
         rule=rule,
-        kind=rule.kind,
-        severity="high",
-        division_code="371302",
-        subject=f"merchant:{c.merchant.pk}",
+        label="SECRET-ALERT-LABEL",
         window=_today(),
-        subject_label="SECRET-ALERT-LABEL",
-        evidence={"count": 6, "threshold": 5, "cases": [neg.reference]},
-        created_at=timezone.now(),
+        cases=[neg.reference],
     )
     pdf = cf.pdf_bytes()
     report = MonthlyReport.objects.create(

@@ -29,19 +29,6 @@ def fx(db) -> Fixture:
 @pytest.fixture
 def alert(db):
     """An open merchant-spike alert in district 371302 (Lanshan, Linyi)."""
-    from django.utils import timezone
+    from supervision.tests.factories import spike_alert
 
-    from supervision.models import Alert, AlertRule
-
-    rule = AlertRule.objects.get(kind="merchant_spike", jurisdiction="")
-    return Alert.objects.create(
-        rule=rule,
-        kind=rule.kind,
-        severity="high",
-        division_code="371302",
-        subject="merchant:1",
-        window="2026-11-23",
-        subject_label="临沂优品",
-        evidence={"count": 6, "threshold": 5, "history": [1] * 8, "mean": 1, "sd": 0, "cases": []},
-        created_at=timezone.now(),
-    )
+    return spike_alert(1)

@@ -199,3 +199,38 @@ class Fixture:
 
 
 NOW = at(11, 25)
+
+
+def spike_alert(
+    merchant_pk: int,
+    *,
+    rule=None,
+    label: str = "临沂优品",
+    window: str = "2026-11-23",
+    cases: list[str] | None = None,
+):
+    """An open merchant-spike alert on a merchant of district 371302 (Lanshan, Linyi), under
+    ``rule`` (default: the national merchant-spike rule)."""
+    from django.utils import timezone
+
+    from supervision.models import Alert, AlertRule
+
+    rule = rule or AlertRule.objects.get(kind="merchant_spike", jurisdiction="")
+    return Alert.objects.create(
+        rule=rule,
+        kind=rule.kind,
+        severity="high",
+        division_code="371302",
+        subject=f"merchant:{merchant_pk}",
+        window=window,
+        subject_label=label,
+        evidence={
+            "count": 6,
+            "threshold": 5,
+            "history": [1] * 8,
+            "mean": 1,
+            "sd": 0,
+            "cases": cases or [],
+        },
+        created_at=timezone.now(),
+    )
