@@ -44,23 +44,21 @@ from twilio.request_validator import RequestValidator
 
 from accounts.models import User
 from accounts.tests import factories as acf
-from arbitration.models import Referral
 from arbitration.services import actions
 from arbitration.tests import factories as af
-from cases.models import Case, ComplaintDraft, Evidence, Message, Offer, State
+from cases.models import ComplaintDraft, Evidence, State
 from cases.services import evidence as evidence_services
 from cases.services.transitions import SPECS
 from cases.tests import factories as cf
 from cases.tests.test_schema_fuzz import fuzz_settings
-from credit.models import CreditRecord, NegativeListEntry, RepairApplication
 from credit.services.negative_list import negative_list_confirm
 from credit.services.repair import repair_apply
 from credit.tests import factories as crf
 from documents.kinds import Kind
-from documents.models import ConfirmationCode
-from notifications.models import Notification, NotificationPreference
-from supervision.models import Alert, AlertRule, FollowUpVisit, MonthlyReport, Rating
+from notifications.models import Notification
+from supervision.models import AlertRule
 from supervision.tests.factories import spike_alert
+from tests.worlds import db_fingerprint
 
 pytestmark = pytest.mark.django_db
 
@@ -880,44 +878,6 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[dict
         transaction.set_rollback(True)
 
 
-def saved(w: dict) -> tuple:
-    """Everything in the world a user saved: a refused request must leave it as it was."""
-    draft = ComplaintDraft.objects.get(pk=w["draft"].pk)
-    cases = tuple(
-        (cf.snapshot(case), Message.objects.filter(case=case).count(), _evidence(case=case))
-        for case in w["cases"].values()
-    )
-    return (
-        draft.data,
-        _evidence(draft=draft),
-        ComplaintDraft.objects.count(),
-        Case.objects.count(),
-        cases,
-        sorted(Referral.objects.values_list("pk", "status")),
-        sorted(Offer.objects.values_list("pk", "status")),
-        sorted(Notification.objects.values_list("pk", "read_at")),
-        sorted(NotificationPreference.objects.values_list("user_id", "sms", "email")),
-        sorted(CreditRecord.objects.values_list("pk", "repaired_at")),
-        CreditRecord.objects.filter(reply__isnull=False).count(),
-        sorted(RepairApplication.objects.values_list("pk", "status")),
-        sorted(NegativeListEntry.objects.values_list("pk", "removed_at")),
-        sorted(Alert.objects.values_list("pk", "status", "assignee_id")),
-        sorted(
-            AlertRule.objects.values_list(
-                "pk", "enabled", "severity", "weeks", "sigmas", "min_count", "days"
-            )
-        ),
-        Rating.objects.count(),
-        FollowUpVisit.objects.count(),
-        MonthlyReport.objects.count(),
-        ConfirmationCode.objects.filter(confirmed_at__isnull=False).count(),
-    )
-
-
-def _evidence(**where) -> list:
-    return sorted(Evidence.objects.filter(**where).values_list("pk", "description"))
-
-
 # --- Sending and checking --------------------------------------------------------------
 
 
@@ -1056,7 +1016,7 @@ def test_hostile_input_is_refused_in_chinese_and_loses_nothing(world, name, labe
     @fuzz_settings(MAX_EXAMPLES)
     def check(body):
         with transaction.atomic():
-            before = saved(world)
+            before = db_fingerprint()
             response = _post(_client(world, form.role), name, form, world, body)
             shown = _shown(response)
             if form.machine:
@@ -1064,7 +1024,7 @@ def test_hostile_input_is_refused_in_chinese_and_loses_nothing(world, name, labe
             else:
                 check_chinese(response, shown)
             if _is_error(response, shown):
-                assert saved(world) == before, f"a refused {name} changed what was saved"
+                assert db_fingerprint() == before, f"a refused {name} changed what was saved"
             transaction.set_rollback(True)
 
     check()
@@ -1112,14 +1072,14 @@ def test_valid_input_is_accepted(world, name, label):
     """The positive control: each route's valid body gets what a browser expects."""
     form = FORMS[name][label]
     with transaction.atomic():
-        before = saved(world)
+        before = db_fingerprint()
         response = _post(_client(world, form.role), name, form, world, form.valid(world))
         shown = _shown(response)
         assert response.status_code in form.ok, (response.status_code, shown.errors)
         if form.refused:
             check_chinese(response, shown)
             assert shown.errors
-            assert saved(world) == before
+            assert db_fingerprint() == before
         else:
             assert not shown.errors, shown.errors
         transaction.set_rollback(True)
@@ -1155,7 +1115,7 @@ def test_a_failed_upload_keeps_the_draft(world):
     """The wizard's evidence step refuses a renamed executable; the draft and its file stay."""
     form = FORMS["cases:wizard"]["evidence"]
     with transaction.atomic():
-        before = saved(world)
+        before = db_fingerprint()
         exe = HOSTILE_FILES[1]
         response = _post(
             _client(world, "consumer"),
@@ -1168,7 +1128,7 @@ def test_a_failed_upload_keeps_the_draft(world):
         assert response.status_code in (400, 415, 422)
         check_chinese(response, shown)
         assert shown.errors
-        assert saved(world) == before
+        assert db_fingerprint() == before
         draft = ComplaintDraft.objects.get(pk=world["draft"].pk)
         assert draft.data["facts"] == "网购的苹果收到时已经腐烂。"
         assert list(Evidence.objects.filter(draft=draft)) == [world["draft_file"]]

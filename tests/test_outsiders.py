@@ -36,7 +36,6 @@ from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection
 from django.test import Client, TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -61,7 +60,7 @@ from supervision.models import MonthlyReport
 from supervision.selectors.scope import Scope
 from supervision.services.rules import rule_override, rules_seed_defaults
 from supervision.tests.factories import spike_alert
-from tests.worlds import rolled_back_cast
+from tests.worlds import db_fingerprint, rolled_back_cast
 
 pytestmark = pytest.mark.django_db
 
@@ -650,65 +649,11 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
     with rolled_back_cast(django_db_blocker, tmp_path_factory) as c:
         colleague = people.mediator(c.organisation)
         w = _build(c, colleague)
-        w.baseline = _fingerprint()
+        w.baseline = db_fingerprint()
         yield w
 
 
 # --- The database, before and after ----------------------------------------------------
-
-# Rows that requests change by design, whoever sends them: sessions and sign-in records,
-# the calendar (static, and large).
-NOT_FINGERPRINTED = {
-    "sessions.session",
-    "axes.accessattempt",
-    "axes.accessfailurelog",
-    "axes.accessattemptexpiration",
-    "axes.accesslog",
-    "odr.calendarday",
-    "odr.calendaryear",
-    "contenttypes.contenttype",
-    "auth.permission",
-}
-# Fields that record use, not change: a token's last use (arbitration/apis.py updates it
-# on every call, at most once a minute) and a sign-in.
-IGNORED_FIELDS = {"accounts.user": {"last_login"}, "arbitration.apitoken": {"last_used_at"}}
-
-
-def _fingerprinted():
-    for model in apps.get_models():
-        label = model._meta.label_lower
-        if label in NOT_FINGERPRINTED or model._meta.proxy or not model._meta.managed:
-            continue
-        ignored = IGNORED_FIELDS.get(label, set())
-        yield label, model, [f for f in model._meta.concrete_fields if f.name not in ignored]
-
-
-def _fingerprint() -> dict[str, str]:
-    """A digest of every table's rows: on PostgreSQL in one query, as this runs after
-    every request."""
-    if connection.vendor != "postgresql":
-        return {
-            label: hashlib.sha256(
-                repr(
-                    list(model._base_manager.order_by("pk").values_list(*(f.attname for f in fs)))
-                ).encode()
-            ).hexdigest()
-            for label, model, fs in _fingerprinted()
-        }
-    qn = connection.ops.quote_name
-    parts, labels = [], []
-    for label, model, fields in _fingerprinted():
-        columns = ", ".join(qn(f.column) for f in fields)
-        order = qn(model._meta.pk.column)
-        table = qn(model._meta.db_table)
-        rows = f"string_agg(row({columns})::text, ',' ORDER BY {order})"
-        parts.append(f"SELECT %s, md5(coalesce({rows}, '')) FROM {table}")  # noqa: S608
-        labels.append(label)
-    with connection.cursor() as cursor:
-        # Names from the models, quoted; the labels are parameters.
-        cursor.execute(" UNION ALL ".join(parts), labels)
-        return dict(cursor.fetchall())
-
 
 # --- Requests --------------------------------------------------------------------------
 
@@ -810,7 +755,7 @@ def test_outsider_is_refused(world: World, name: str, method: str, role: str):
         assert status in (401, 403, 404, 405) or _is_login_redirect(response), where
     leaked = [s for s in world.secrets[spec.target] if s in body]
     assert not leaked, f"{where}: the answer shows {leaked}"
-    after = _fingerprint()
+    after = db_fingerprint()
     changed = sorted(k for k in after if after[k] != world.baseline.get(k))
     assert not changed, f"{where}: changed {changed}"
 
@@ -841,7 +786,7 @@ def test_the_database_check_can_fail(world: World):
         world, "cases:message_post", "POST", "consumer", SPECS["cases:message_post"]
     )
     assert response.status_code == 302, path
-    assert _fingerprint() != world.baseline
+    assert db_fingerprint() != world.baseline
 
 
 # Inside a case, a party's caucus is still not the other party's (cases/rooms.py): every
@@ -872,7 +817,7 @@ def test_a_party_never_sees_the_other_partys_caucus(world: World, name, query, r
     body = _content(response)
     assert response.status_code in (200, 403), f"GET {path} as {role}"
     assert CAUCUS_OF[role] not in body, f"GET {path} as {role} shows the other's caucus"
-    assert _fingerprint() == world.baseline
+    assert db_fingerprint() == world.baseline
 
 
 @pytest.mark.parametrize("name", sorted(PUBLIC))
@@ -940,4 +885,4 @@ def test_admin_refuses_everyone_but_administrators(world: World, route: Route):
             assert response.status_code in (302, 404), where
             if response.status_code == 302:
                 assert response["Location"].startswith("/admin/login/"), where
-    assert _fingerprint() == world.baseline
+    assert db_fingerprint() == world.baseline
