@@ -1085,32 +1085,6 @@ def test_valid_input_is_accepted(world, name, label):
         transaction.set_rollback(True)
 
 
-def test_autosave_keeps_what_a_step_did_not_send(world):
-    """_draft_update promises that a save never undoes keys it did not send: a partial
-    autosave (another tab, an older page) keeps the rest of the draft."""
-    form = FORMS["cases:autosave"]["facts"]
-    with transaction.atomic():
-        before = ComplaintDraft.objects.get(pk=world["draft"].pk).data
-        response = _post(_client(world, "consumer"), "cases:autosave", form, world, {"facts": "新"})
-        assert response.status_code == 204
-        after = ComplaintDraft.objects.get(pk=world["draft"].pk).data
-        assert after["facts"] == "新"
-        for key in ("category", "purchase_date", "amount"):
-            assert after.get(key) == before[key], key
-        transaction.set_rollback(True)
-
-
-def test_a_very_long_staff_username_is_refused_not_a_server_error(world):
-    form = FORMS["accounts:staff_login"][""]
-    with transaction.atomic():
-        body = {"username": "x" * 300, "password": "wrong-password"}
-        response = _post(_client(world, ANYONE), "accounts:staff_login", form, world, body)
-        shown = _shown(response)
-        check_chinese(response, shown)
-        assert response.status_code in (200, 400) and shown.errors
-        transaction.set_rollback(True)
-
-
 def test_a_failed_upload_keeps_the_draft(world):
     """The wizard's evidence step refuses a renamed executable; the draft and its file stay."""
     form = FORMS["cases:wizard"]["evidence"]
