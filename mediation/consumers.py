@@ -51,6 +51,10 @@ CLOSE_GONE = 4410
 # Refusals of access itself close the socket; other refusals answer with an error frame.
 _CLOSING = {"not_your_case", "not_your_action", "not_your_room", "logged_out"}
 TYPING_EVERY_SECONDS = 2.0
+# The columns of the case a socket action reads besides those of the access check
+# (cases.selectors.ACCESS_FIELDS); another is loaded when read, at a query's cost
+# (mediation/tests/test_query_budget.py counts them).
+SOCKET_CASE_FIELDS = ("language",)
 
 
 def db(func):
@@ -178,7 +182,10 @@ class CaseConsumer(JsonSocket):
             # Not a reference (a NUL byte would make PostgreSQL refuse the look-up).
             raise NotFound(_("There is no such case."), code="not_found")
         user = _fresh_user(self.user_id)
-        case = access_case(user=user, ref=self.ref, action=Action.VIEW)
+        # What a socket action reads of the case: a few of its own columns.
+        case = access_case(
+            user=user, ref=self.ref, action=Action.VIEW, related=(), only=SOCKET_CASE_FIELDS
+        )
         if case.is_terminal:
             raise CaseClosed(_("This case is closed."))
         return case, user, case_roles(case, user)

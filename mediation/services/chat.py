@@ -7,11 +7,14 @@ it. A retried client id returns the message saved the first time.
 """
 
 import logging
+import threading
 import time
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -94,51 +97,137 @@ def check_room_access(*, roles: set[str], room: str, write: bool) -> None:
 
 
 # --- The rate limit: more than N messages in the window from one user is refused. --------
+#
+# Counted when a message is about to be saved (after every other check, so a refused
+# message costs nothing) and given back if it is not saved after all. On Redis, one
+# script checks and counts in one round trip, atomically: two sockets of one user sending
+# at once cannot both slip in under the limit. The embedded mode (one process, the local
+# memory cache) counts under a lock.
 
 
 def _rate_key(user_id: int) -> str:
     return f"mediation:rate:{user_id}"
 
 
-def _recent(user_id: int, now: float, window: float) -> list[float]:
-    """The user's recent send times; none when the cache is unreachable (Redis
-    restarting): the limit then lets messages through rather than lose them."""
-    try:
-        stored = cache.get(_rate_key(user_id)) or []
-    except Exception:
-        logger.warning("rate limit cache unreachable; not limiting for now")
-        return []
-    return [t for t in stored if t > now - window]
+# KEYS[1]: the user's sorted set of send times. ARGV: now, the start of the checked
+# window, the start of the kept window, the limit, this send's member, the key's life in
+# milliseconds. Answers nil when counted, else the oldest send in the checked window.
+_RATE_SCRIPT = """
+local key = KEYS[1]
+redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[3])
+local since = '(' .. ARGV[2]
+if redis.call('ZCOUNT', key, since, '+inf') >= tonumber(ARGV[4]) then
+  return redis.call('ZRANGEBYSCORE', key, since, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)[2]
+end
+redis.call('ZADD', key, ARGV[1], ARGV[5])
+redis.call('PEXPIRE', key, ARGV[6])
+return false
+"""
+_script = None
+_local_lock = threading.Lock()
 
 
-def check_rate(*, user_id: int) -> float:
-    """Refuse (429 too_fast) a user who sent the limit's count within its window; returns
-    the moment checked, which ``_rate_record`` stores once the message is saved."""
+def _redis():
+    """The raw client of the Redis cache, or None (the local memory cache)."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return None
+    return backend._cache.get_client(write=True)
+
+
+def _too_fast(oldest: float, now: float) -> RateLimited:
+    count, window = _rate_limit()
+    wait = max(1, int(oldest + window - RATE_GRACE_SECONDS - now + 0.999))
+    return RateLimited(
+        _(
+            "You are sending messages faster than the room allows (%(n)d in %(s)d "
+            "seconds). Please wait %(wait)d seconds and send it again."
+        )
+        % {"n": count, "s": int(window), "wait": wait},
+        code="too_fast",
+        retry_after=wait,
+    )
+
+
+def rate_take(*, user_id: int) -> str | None:
+    """Count one message of the user, or refuse it (429 too_fast) when they sent the
+    limit's count within its window. Returns what ``rate_give_back`` takes back, or None
+    when the cache is unreachable (Redis restarting): the limit then lets messages through
+    rather than lose them."""
+    global _script
     count, window = _rate_limit()
     now = time.time()
-    recent = _recent(user_id, now, window - RATE_GRACE_SECONDS)
-    if len(recent) >= count:
-        wait = max(1, int(recent[0] + window - RATE_GRACE_SECONDS - now + 0.999))
-        raise RateLimited(
-            _(
-                "You are sending messages faster than the room allows (%(n)d in %(s)d "
-                "seconds). Please wait %(wait)d seconds and send it again."
-            )
-            % {"n": count, "s": int(window), "wait": wait},
-            code="too_fast",
-            retry_after=wait,
-        )
-    return now
-
-
-def _rate_record(user_id: int, at: float) -> None:
-    count, window = _rate_limit()
-    recent = _recent(user_id, at, window)
-    recent.append(at)
+    member = f"{now:.6f}:{uuid.uuid4().hex[:8]}"
+    client = _redis()
+    key = cache.make_key(_rate_key(user_id)) if client else _rate_key(user_id)
+    if client is None:
+        with _local_lock:
+            stored = [t for t in (cache.get(key) or []) if t[0] > now - window]
+            recent = [t for t, _m in stored if t > now - (window - RATE_GRACE_SECONDS)]
+            if len(recent) >= count:
+                raise _too_fast(min(recent), now)
+            cache.set(key, [*stored, (now, member)], timeout=int(window) + 1)
+        return member
     try:
-        cache.set(_rate_key(user_id), recent[-count:], timeout=int(window) + 1)
+        if _script is None:
+            _script = client.register_script(_RATE_SCRIPT)
+        oldest = _script(
+            keys=[key],
+            args=[
+                now,
+                now - (window - RATE_GRACE_SECONDS),
+                now - window,
+                count,
+                member,
+                int((window + 1) * 1000),
+            ],
+            client=client,
+        )
     except Exception:
-        logger.warning("rate limit cache unreachable; this message was not counted")
+        logger.warning("rate limit cache unreachable; not limiting for now")
+        return None
+    if oldest is not None:
+        raise _too_fast(float(oldest), now)
+    return member
+
+
+def rate_check(*, user_id: int) -> None:
+    """Refuse (429 too_fast) a user at the limit, without counting anything: a file is
+    checked before it is stored, and counted with its message."""
+    count, window = _rate_limit()
+    now = time.time()
+    since = now - (window - RATE_GRACE_SECONDS)
+    client = _redis()
+    key = cache.make_key(_rate_key(user_id)) if client else _rate_key(user_id)
+    try:
+        if client is None:
+            recent = [t for t, _m in (cache.get(key) or []) if t > since]
+        else:
+            recent = [
+                score
+                for _m, score in client.zrangebyscore(key, f"({since}", "+inf", withscores=True)
+            ]
+    except Exception:
+        logger.warning("rate limit cache unreachable; not limiting for now")
+        return
+    if len(recent) >= count:
+        raise _too_fast(min(recent), now)
+
+
+def rate_give_back(*, user_id: int, taken: str | None) -> None:
+    """Uncount a message that was counted but not saved (the database refused it)."""
+    if taken is None:
+        return
+    client = _redis()
+    key = cache.make_key(_rate_key(user_id)) if client else _rate_key(user_id)
+    try:
+        if client is None:
+            with _local_lock:
+                cache.set(key, [t for t in (cache.get(key) or []) if t[1] != taken])
+        else:
+            client.zrem(key, taken)
+    except Exception:
+        logger.warning("rate limit cache unreachable; a message not saved stays counted")
 
 
 # --- Saving and broadcasting -------------------------------------------------------------
@@ -210,37 +299,46 @@ def message_send(
     roles = case_roles(case, actor)
     check_room_access(roles=roles, room=room, write=True)
     role = rooms.writer_role(roles, room)
-    with transaction.atomic():
-        locked = case_lock(case.pk, "id", "state", "reference", "mediator_id")
-        # One round trip for both: the room's last number, and the number of a message
-        # this client id already saved (a retry).
-        found = Message.objects.filter(case=locked, room=room).aggregate(
-            last=Max("seq"),
-            retry=Max(
-                "seq", filter=Q(author=actor, client_id=client_id) if client_id else Q(pk=None)
-            ),
-        )
-        if found["retry"] is not None:
-            return Sent(Message.objects.get(case=locked, room=room, seq=found["retry"]), False)
-        checked_at = check_rate(user_id=actor.pk)
-        if not rooms.room_open(locked.state, room):
-            raise Conflict(
-                _("This room is closed: the case is no longer in mediation."), code="room_closed"
+    taken: list[str | None] = []
+    try:
+        with transaction.atomic():
+            locked = case_lock(case.pk, "id", "state", "reference", "mediator_id")
+            # One round trip for both: the room's last number, and the number of a message
+            # this client id already saved (a retry).
+            found = Message.objects.filter(case=locked, room=room).aggregate(
+                last=Max("seq"),
+                retry=Max(
+                    "seq",
+                    filter=Q(author=actor, client_id=client_id) if client_id else Q(pk=None),
+                ),
             )
-        _check_standing(locked, role, room)
-        message = Message.objects.create(
-            case=locked,
-            room=room,
-            seq=_next_seq_after(found["last"]),
-            author=actor,
-            author_role=role,
-            body=text,
-            client_id=client_id,
-        )
-        if room_file is not None:
-            RoomFile.objects.filter(pk=room_file.pk).update(message=message)
-        _after_commit_broadcast(locked, message, room_file)
-    _rate_record(actor.pk, checked_at)
+            if found["retry"] is not None:
+                return Sent(Message.objects.get(case=locked, room=room, seq=found["retry"]), False)
+            if not rooms.room_open(locked.state, room):
+                raise Conflict(
+                    _("This room is closed: the case is no longer in mediation."),
+                    code="room_closed",
+                )
+            _check_standing(locked, role, room)
+            taken.append(rate_take(user_id=actor.pk))
+            message = Message.objects.create(
+                case=locked,
+                room=room,
+                seq=_next_seq_after(found["last"]),
+                author=actor,
+                author_role=role,
+                body=text,
+                client_id=client_id,
+            )
+            if room_file is not None:
+                RoomFile.objects.filter(pk=room_file.pk).update(message=message)
+            _after_commit_broadcast(locked, message, room_file)
+    except BaseException:
+        # Counted but not saved (the insert or the commit failed): not counted after all.
+        # A caller's transaction that rolls back later (file_share) keeps the count.
+        if taken:
+            rate_give_back(user_id=actor.pk, taken=taken[0])
+        raise
     return Sent(message, True)
 
 
@@ -351,7 +449,7 @@ def file_share(
         ).first()
     ):
         return Sent(existing, False)
-    check_rate(user_id=actor.pk)
+    rate_check(user_id=actor.pk)
     if not rooms.room_open(case.state, room):
         raise Conflict(
             _("This room is closed: the case is no longer in mediation."), code="room_closed"

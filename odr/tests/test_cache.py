@@ -43,6 +43,21 @@ def test_backends_of_one_configuration_share_one_client(redis_url):
     first.delete(key)
 
 
+def test_one_redis_object_serves_every_operation_from_every_thread(redis_url):
+    """Django's client builds a ``redis.Redis`` per operation; ours keeps the one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    backend = SharedRedisCache(redis_url, {"KEY_PREFIX": f"one-{uuid.uuid4().hex[:8]}"})
+    client = backend._cache.get_client(write=True)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        seen = list(pool.map(lambda _n: backend._cache.get_client(write=True), range(32)))
+    assert all(each is client for each in seen)
+    assert isinstance(client, redis.Redis)
+    backend.set("k", [1, 2], timeout=30)
+    assert backend.get("k") == [1, 2] and backend._cache.get_client(write=False) is client
+    backend.delete("k")
+
+
 def test_the_settings_use_it_when_redis_is_configured():
     """What odr/settings/base.py itself makes of REDIS_URL, read in a fresh process."""
     code = (
