@@ -62,8 +62,8 @@ from tests.worlds import db_fingerprint
 
 pytestmark = pytest.mark.django_db
 
-# A deeper local run: FORM_FUZZ_EXAMPLES=50 (the default keeps the module near a minute).
-MAX_EXAMPLES = int(os.environ.get("FORM_FUZZ_EXAMPLES", "5"))
+# A deeper run by hand: FORM_FUZZ_EXAMPLES=50 (or FUZZ_SCALE, which scales every fuzz module).
+MAX_EXAMPLES = int(os.environ.get("FORM_FUZZ_EXAMPLES", "3"))
 LIMIT = 64 * 1024  # every upload limit of the world, so that "too large" is cheap to send
 TWILIO_TOKEN = "fuzz-twilio-token"
 ANYONE = "anonymous"

@@ -28,7 +28,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:jsonschema.RefResolver is deprecated:DeprecationWarning"),
 ]
 
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 10
 
 BODY_OPERATIONS = [
     ("GET", "/api/v1/arbitration/referrals/"),

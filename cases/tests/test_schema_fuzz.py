@@ -7,6 +7,7 @@ operation, so the whole module stays well under a minute.
 """
 
 import functools
+import os
 import re
 
 import pytest
@@ -31,7 +32,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:jsonschema.RefResolver is deprecated:DeprecationWarning"),
 ]
 
-MAX_EXAMPLES = 20
+MAX_EXAMPLES = 12
 CHECKS = (not_a_server_error, response_schema_conformance)
 
 OPERATIONS = [
@@ -58,9 +59,13 @@ OPERATIONS = [
 def fuzz_settings(max_examples: int):
     """Hypothesis settings of every fuzz module: bounded, repeatable (derandomized, no
     example database), no shrinking or explaining (a failure is reported as found, fast),
-    and no health checks (the strategies are slow by nature: real requests)."""
+    and no health checks (the strategies are slow by nature: real requests).
+
+    ``FUZZ_SCALE`` multiplies every module's examples: the defaults keep ``make test``
+    within its five minutes; ``FUZZ_SCALE=5 make test`` is a deeper run by hand."""
+    scale = float(os.environ.get("FUZZ_SCALE", "1"))
     return settings(
-        max_examples=max_examples,
+        max_examples=max(1, round(max_examples * scale)),
         deadline=None,
         database=None,
         derandomize=True,

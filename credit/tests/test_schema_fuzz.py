@@ -27,7 +27,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:jsonschema.RefResolver is deprecated:DeprecationWarning"),
 ]
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 15
 OPERATIONS = [
     ("GET", "/api/v1/credit/merchants/{uscc}/"),
     ("GET", "/api/v1/credit/records/"),

@@ -33,7 +33,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:jsonschema.RefResolver is deprecated:DeprecationWarning"),
 ]
 
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 10
 
 OPERATIONS = [
     ("GET", "/api/v1/cases/{ref}/transcript/"),
