@@ -20,7 +20,8 @@ late deliveries count with their latency; what had not arrived by then is report
 not delivered, with the offered and the saved rates beside it.
 
     .venv/bin/python bench/chat.py [--rooms 200] [--seconds 20] [--warmup 3]
-                                   [--saturation-seconds 10] [--drain-seconds 90] [--check]
+                                   [--saturation-seconds 10] [--drain-seconds 90]
+                                   [--idle-seconds 240] [--check]
 
 Everything is on 127.0.0.1 and bounded in time: a fresh PostgreSQL database
 (odr_bench_<pid>), a redis-server of its own on a free port (never the shared one), one
@@ -200,6 +201,31 @@ class Phase:
         }
 
 
+async def _wait_idle(open_ws, limit: float) -> float:
+    """Seconds until the server echoes a bare frame within 20 ms three times running
+    (or ``limit``)."""
+    import aiohttp
+
+    ws = await open_ws("/bench/ws/bare/idle-probe/", None)
+    start = time.perf_counter()
+    fast = 0
+    try:
+        while fast < 3 and time.perf_counter() - start < limit:
+            sent = time.perf_counter()
+            await ws.send_str(json.dumps({"id": "probe", "from": -1, "body": ""}))
+            try:
+                raw = await ws.receive(timeout=max(1.0, limit - (sent - start)))
+            except TimeoutError:
+                break
+            if raw.type != aiohttp.WSMsgType.TEXT:
+                break
+            fast = fast + 1 if time.perf_counter() - sent < 0.02 else 0
+            await asyncio.sleep(0.5)
+    finally:
+        await ws.close()
+    return round(time.perf_counter() - start, 1)
+
+
 async def _load(config: dict) -> dict:
     import aiohttp
 
@@ -363,6 +389,11 @@ async def _load(config: dict) -> dict:
         await ws.close()
     for task in readers:
         task.cancel()
+
+    # A server slower than the offered rate may still be working on what the closed
+    # sockets sent. The baselines are measured on an idle server: wait until a bare echo
+    # comes back within 20 ms three times running (bounded).
+    result["idle_wait_s"] = await _wait_idle(open_ws, config["idle_seconds"])
 
     # --- the bare consumer, same rooms and rate ------------------------------------------
     bare_sockets = await asyncio.gather(
@@ -594,6 +625,10 @@ def _print_server(name: str, figures: dict) -> None:
             f"({f['delivered_ratio']}), errors {f['errors']}, drained in {f['drain_s']} s"
         )
     print(
+        f"{name:>8}           idle: the baselines began {figures['idle_wait_s']} s after the "
+        "mediation sockets closed, once the server echoed within 20 ms three times running"
+    )
+    print(
         f"{name:>8}     saturation: {sat['saved_per_s']} saved messages/s "
         f"({sat['acks']} in {sat['seconds']} s, errors {sat['errors']})"
     )
@@ -659,6 +694,7 @@ def _figures(figures: dict) -> dict:
             else None
         ),
         "connect_s": figures["connect_s"],
+        "idle_wait_s": figures["idle_wait_s"],
         "bar": bar,
         "bar_met": all(bar.values()),
     }
@@ -679,6 +715,7 @@ def _run_server(name, env, rooms, args, tmp: Path, root: Path, redis_url: str) -
             "warmup": args.warmup,
             "saturation_seconds": args.saturation_seconds,
             "drain_seconds": args.drain_seconds,
+            "idle_seconds": args.idle_seconds,
             "redis_url": redis_url,
         }
         config_path = tmp / f"load-{name}.json"
@@ -687,6 +724,7 @@ def _run_server(name, env, rooms, args, tmp: Path, root: Path, redis_url: str) -
         budget = (
             3 * (args.warmup + args.seconds + 4 + args.drain_seconds)
             + 2 * args.saturation_seconds
+            + args.idle_seconds
             + 180
         )
         try:
@@ -717,6 +755,13 @@ def main(argv: list[str]) -> int:
         type=float,
         default=90.0,
         help="after the senders stop, how long to wait for the backlog (default 90)",
+    )
+    parser.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=240.0,
+        help="before the baselines, how long to wait for the server to finish the backlog "
+        "of the closed mediation sockets (default 240)",
     )
     parser.add_argument(
         "--servers", default="daphne,uvicorn", help="daphne, uvicorn or both (comma-separated)"

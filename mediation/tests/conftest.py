@@ -144,7 +144,9 @@ async def refused(case_ref: str, user, query: str = "") -> tuple[dict, dict]:
     assert connected  # accepted, then closed with a code: the client learns why
     error = await comm.receive_json_from(timeout=3)
     close = await comm.receive_output(timeout=3)
-    await comm.wait()
+    # The client's side of the close: the consumer ends at once (waiting for it to end
+    # by itself took the full second of ``wait()``'s timeout).
+    await comm.disconnect(code=close.get("code", 1000))
     return error, close
 
 
