@@ -68,7 +68,8 @@ def access_case(
     a socket action reads a few, and compiling the other columns and relations was a third
     of its access check).
     """
-    query = Case.objects.select_related(*related)
+    # select_related() with no names would follow every foreign key: none, then.
+    query = Case.objects.select_related(*related) if related else Case.objects.all()
     if only:
         query = query.only(*only, *ACCESS_FIELDS)
     try:

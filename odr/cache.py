@@ -41,9 +41,16 @@ class _SharedClient(RedisCacheClient):
         index = self._get_connection_pool_index(write)
         client = self._redis.get(index)
         if client is None:
-            pool = self._get_connection_pool(write)
             with self._pools_lock:
-                client = self._redis.setdefault(index, self._client(connection_pool=pool))
+                # The pool of this index (Django's own look-up would pick a read replica
+                # again, at random).
+                if index not in self._pools:
+                    self._pools[index] = self._pool_class.from_url(
+                        self._servers[index], **self._pool_options
+                    )
+                client = self._redis.setdefault(
+                    index, self._client(connection_pool=self._pools[index])
+                )
         return client
 
 

@@ -300,6 +300,7 @@ def message_send(
     check_room_access(roles=roles, room=room, write=True)
     role = rooms.writer_role(roles, room)
     taken: list[str | None] = []
+    committed: list[bool] = []
     try:
         with transaction.atomic():
             locked = case_lock(case.pk, "id", "state", "reference", "mediator_id")
@@ -332,11 +333,13 @@ def message_send(
             )
             if room_file is not None:
                 RoomFile.objects.filter(pk=room_file.pk).update(message=message)
+            transaction.on_commit(lambda: committed.append(True))  # before the broadcast's
             _after_commit_broadcast(locked, message, room_file)
     except BaseException:
         # Counted but not saved (the insert or the commit failed): not counted after all.
-        # A caller's transaction that rolls back later (file_share) keeps the count.
-        if taken:
+        # A caller's transaction that rolls back later (file_share) keeps the count, and
+        # so does a saved message whose after-commit work failed.
+        if taken and not committed:
             rate_give_back(user_id=actor.pk, taken=taken[0])
         raise
     return Sent(message, True)

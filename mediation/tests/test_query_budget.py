@@ -56,8 +56,12 @@ def test_a_socket_send_loads_no_column_it_left_out(case, cast, monkeypatch):
             only=SOCKET_CASE_FIELDS,
         )
 
-    found = socket_case()
+    with CaptureQueriesContext(connection) as looked_up:
+        found = socket_case()
     assert found.get_deferred_fields()  # the rest of the row is left out
+    # No related row either (select_related() with no names would join every one).
+    [query] = [q["sql"] for q in looked_up.captured_queries if "cases_case" in q["sql"]]
+    assert "JOIN" not in query, query
     with outbox.collected():
         sent = chat.message_send(
             case=found, actor=cast.consumer, room="joint", body="一条", client_id="s-1"

@@ -157,3 +157,28 @@ def test_a_message_the_database_refused_is_not_counted(case, cast, monkeypatch):
     with pytest.raises(RateLimited):
         chat.message_send(case=case, actor=cast.consumer, room="joint", body="第十一条")
     assert Message.objects.filter(case=case, author=cast.consumer).count() == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_saved_message_stays_counted_when_its_broadcast_fails(case, cast, monkeypatch):
+    """After the commit the message is saved: an after-commit failure does not uncount it."""
+    from mediation.services import broadcast
+
+    posted = broadcast.message_posted
+
+    def fail(**kwargs):
+        raise RuntimeError("broadcast failed")
+
+    monkeypatch.setattr(broadcast, "message_posted", fail)
+    with pytest.raises(RuntimeError):
+        chat.message_send(
+            case=case, actor=cast.consumer, room="joint", body="第一条", client_id="a"
+        )
+    assert Message.objects.filter(case=case, client_id="a").exists()
+    monkeypatch.setattr(broadcast, "message_posted", posted)  # not undo(): the rate key
+    for n in range(9):
+        chat.message_send(
+            case=case, actor=cast.consumer, room="joint", body=f"{n}", client_id=f"b{n}"
+        )
+    with pytest.raises(RateLimited):
+        chat.message_send(case=case, actor=cast.consumer, room="joint", body="多")

@@ -58,6 +58,16 @@ def test_one_redis_object_serves_every_operation_from_every_thread(redis_url):
     backend.delete("k")
 
 
+def test_reads_and_writes_each_get_the_client_of_their_own_server(redis_url):
+    """With replicas, Django reads from a server other than the first: the one client kept
+    per server wraps that server's pool."""
+    base = redis_url.rsplit("/", 1)[0]
+    backend = SharedRedisCache([f"{base}/0", f"{base}/1"], {"KEY_PREFIX": "replicas"})
+    for _ in range(5):
+        assert backend._cache.get_client(write=True).connection_pool.connection_kwargs["db"] == 0
+        assert backend._cache.get_client(write=False).connection_pool.connection_kwargs["db"] == 1
+
+
 def test_the_settings_use_it_when_redis_is_configured():
     """What odr/settings/base.py itself makes of REDIS_URL, read in a fresh process."""
     code = (
