@@ -18,9 +18,10 @@ help:
 	@echo "make run   install what is missing, migrate, load demo data, serve on http://127.0.0.1:$(PORT)"
 	@echo "make test  lint and run the whole test suite"
 
-$(STAMP): requirements.lock
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+# The lock is installed as an exact set, with no resolver (scripts/install-lock.sh); the
+# venv is brought in line again whenever the lock changes.
+$(STAMP): requirements.lock scripts/install-lock.sh scripts/lockcheck.py
+	PYTHON=$(PYTHON) scripts/install-lock.sh $(VENV)
 	touch $(STAMP)
 
 # Installs missing Debian packages when run as root, or prints the exact command.
@@ -73,9 +74,13 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Regenerate the lock file after changing pyproject.toml (needs uv: pip install uv).
+# Regenerate the lock file after changing pyproject.toml, with the uv the lock pins; versions
+# already in the lock are kept (add --upgrade-package NAME to move one). Then check it.
 lock:
-	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
+	test -x $(BIN)/uv || PYTHON=$(PYTHON) LOCK_INSTALL_ONLY=1 scripts/install-lock.sh $(VENV)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
+	PYTHON=$(PYTHON) scripts/install-lock.sh $(VENV)
+	touch $(STAMP)
 
 messages: $(STAMP)
 	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var

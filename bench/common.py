@@ -26,8 +26,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = ROOT / ".venv" / "bin"
-PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
+# The environment running the benchmark (``.venv/bin/python bench/…``) serves it too.
+VENV_BIN = Path(sys.executable).parent
+PYTHON = sys.executable
 DAPHNE = str(VENV_BIN / "daphne")
 
 HOST = "127.0.0.1"

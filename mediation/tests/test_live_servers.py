@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -134,7 +135,7 @@ def two_servers(transactional_db, own_redis, tmp_path):
             with log.open("wb") as out:
                 process = subprocess.Popen(
                     [
-                        str(Path(settings.BASE_DIR) / ".venv" / "bin" / "daphne"),
+                        str(Path(sys.executable).parent / "daphne"),
                         "-b",
                         "127.0.0.1",
                         "-p",
