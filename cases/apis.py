@@ -1,6 +1,7 @@
 """Case API: intake, case detail, transitions, offers, messages, evidence, timeline."""
 
 from django.http import FileResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -15,7 +16,8 @@ from accounts.apis import ERROR
 from accounts.models import Merchant, Role
 from cases import selectors
 from cases.categories import CATEGORY_CHOICES
-from cases.models import Case, Evidence, Offer
+from cases.models import Case, Deadline, Evidence, Offer
+from cases.rulesets import clock_label
 from cases.selectors import Action, access_case
 from cases.services import evidence as evidence_services
 from cases.services import negotiation
@@ -63,11 +65,26 @@ class MerchantOut(serializers.Serializer):
 
 class DeadlineOut(serializers.Serializer):
     clock = serializers.CharField()
+    label = serializers.SerializerMethodField(help_text="The clock's name, in the language asked")
     due_on = serializers.DateField()
     due_at = serializers.DateTimeField()
-    provisional = serializers.BooleanField()
-    status = serializers.CharField()
+    provisional = serializers.BooleanField(
+        help_text="Counted on a year whose State Council holiday notice is not entered yet"
+    )
+    latest_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="The latest due time a provisional deadline could still move to",
+    )
+    status = serializers.ChoiceField(
+        choices=Deadline.Status.choices,
+        help_text="met: the act came in time; late: after the due time; expired: it never "
+        "came; cancelled: no longer applies",
+    )
+    ended_at = serializers.DateTimeField(allow_null=True)
     citation = serializers.SerializerMethodField()
+
+    def get_label(self, deadline) -> str:
+        return clock_label(deadline.clock, get_language())
 
     def get_citation(self, deadline) -> str:
         return selectors.deadline_citation(deadline=deadline)

@@ -1,16 +1,21 @@
-"""Demo cases for `seed_demo`: one in negotiation with an offer, one awaiting review."""
+"""Demo cases for `seed_demo`: one in negotiation with an offer, one awaiting review, and
+one in mediation whose acceptance decision came late (the dashboard counts it late) and
+whose mediation limit runs into a year whose holiday notice is not yet entered (the case
+page shows it provisional, with the latest date it could move to)."""
 
 import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
 
-from accounts.models import Merchant, User
+from accounts.models import Merchant, Role, User
 from cases.models import Case
 from cases.services.intake import ComplaintData, case_submit
 from cases.services.negotiation import offer_make
+from cases.services.transitions import case_transition
 
 DEMO_ORDERS = ("DEMO-0001", "DEMO-0002")
+LATE_DECISION_ORDER = "DEMO-0003"
 
 
 def seed_demo_cases() -> None:
@@ -20,6 +25,7 @@ def seed_demo_cases() -> None:
     other = Merchant.objects.filter(uscc="91371311MA3D0PQ41B").first()
     if not (consumer and staff and enrolled and other):
         return
+    _seed_late_decision(other)
     if Case.objects.filter(consumer=consumer, order_number__in=DEMO_ORDERS).exists():
         return
     today = timezone.localdate()
@@ -64,3 +70,38 @@ def seed_demo_cases() -> None:
             request="退还货款 86.50 元。",
         ),
     )
+
+
+def _seed_late_decision(merchant: Merchant) -> None:
+    """李四's complaint, received 15 days ago and accepted only today: its acceptance
+    decision is late."""
+    consumer = User.objects.filter(phone="+8613800000011").first()
+    regulator = User.objects.filter(roles__kind=Role.Kind.REGULATOR).first()
+    mediator = User.objects.filter(roles__kind=Role.Kind.MEDIATOR).first()
+    if not (consumer and regulator and mediator):
+        return
+    if Case.objects.filter(consumer=consumer, order_number=LATE_DECISION_ORDER).exists():
+        return
+    common = {
+        "complainant_name": "李四",
+        "complainant_phone": consumer.phone,
+        "complainant_address": "山东省临沂市罗庄区罗庄街道 8 号",
+        "language": "zh-hans",
+    }
+    received = timezone.now() - dt.timedelta(days=15)
+    case = case_submit(
+        consumer=consumer,
+        data=ComplaintData(
+            **common,
+            merchant=merchant,
+            category="services.life",
+            purchase_date=timezone.localdate(received) - dt.timedelta(days=3),
+            amount=Decimal("450.00"),
+            order_number=LATE_DECISION_ORDER,
+            platform="线下门店",
+            facts="空调维修后第二天再次不制冷，维修店不肯再次上门。",
+            request="免费重新维修，或退还维修费 450 元。",
+        ),
+        now=received,
+    )
+    case_transition(case=case, name="accept", actor=regulator, data={"mediator": str(mediator.pk)})

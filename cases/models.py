@@ -305,7 +305,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.MEDIATION,
         target=State.MEDIATION_FAILED,
-        permission=_may(CaseRole.MEDIATOR),
+        # A regulator only once the limit has passed (cases/services/transitions.py).
+        permission=_may(CaseRole.MEDIATOR, CaseRole.REGULATOR),
     )
     def terminate(self, *, ground: str, reason: str) -> None:
         self.ground = ground
@@ -558,11 +559,18 @@ class Message(models.Model):
 
 
 class Deadline(models.Model):
-    """A running statutory clock on a case, with its legal basis."""
+    """A statutory clock on a case: its due time, and how it ended.
+
+    A clock ends met (the act it waited for came by the due time), late (the act came after
+    it), passed (it ran out and the sweep acted, or the act was reported not done) or no
+    longer applies. Which steps start and end it is declared in the rule set
+    (cases/rulesets.py); cases/services/clocks.py moves it.
+    """
 
     class Status(models.TextChoices):
         RUNNING = "running", _("running")
         MET = "met", _("met")
+        LATE = "late", pgettext_lazy("deadline status", "late")
         EXPIRED = "expired", pgettext_lazy("deadline status", "passed")
         CANCELLED = "cancelled", _("no longer applies")
 
@@ -572,6 +580,10 @@ class Deadline(models.Model):
     due_on = models.DateField()
     due_at = models.DateTimeField(db_index=True)
     provisional = models.BooleanField(default=False)
+    # The latest due time a provisional deadline could still move to once its year's notice
+    # is entered (docs/adr/0006); the sweep acts on a provisional deadline only after it.
+    # Equal to due_at when the deadline is not provisional.
+    latest_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     reminded_at = models.DateTimeField(null=True, blank=True)
     flagged_at = models.DateTimeField(null=True, blank=True)

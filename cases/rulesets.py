@@ -14,15 +14,27 @@ knowing which order governs the case; the article says where each rule set has i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
 
-Unit = Literal["working_days", "calendar_days", "years"]
-UNITS: tuple[Unit, ...] = ("working_days", "calendar_days", "years")
+# "agreed": the due date is the one the parties or the award set (performance), not counted.
+Unit = Literal["working_days", "calendar_days", "years", "agreed"]
+UNITS: tuple[Unit, ...] = ("working_days", "calendar_days", "years", "agreed")
 GroundKind = Literal["refusal", "termination"]
+# What the deadline sweep does once a clock has passed (and its date can no longer move):
+# "flag" marks it overdue and tells the people the clock names, and the clock keeps running
+# until the act, which then ends it late; "expire" ends it as passed; "escalate" ends it as
+# passed and takes the clock's `escalate_with` transition.
+OnExpiry = Literal["flag", "expire", "escalate"]
+ON_EXPIRY: tuple[OnExpiry, ...] = ("flag", "expire", "escalate")
+# Who may be told of a clock: the roles notifications route to (notifications/selectors.py).
+AUDIENCES = ("consumer", "merchant", "regulator", "mediator", "arbitration")
 
+# The clocks that code names (credit reads the answer and performance clocks, the intake
+# the limitation): every rule set has them. A rule set may declare more.
 CLOCK_KEYS = (
     "negotiation_answer",
     "acceptance_decision",
@@ -30,7 +42,11 @@ CLOCK_KEYS = (
     "termination_notice",
     "arbitration_acceptance",
     "limitation",
+    "performance",
 )
+# The transitions after which what was agreed or awarded is to be carried out: every other
+# clock no longer applies.
+SETTLED_BY = ("settle", "reach_agreement", "record_award")
 
 _ZH_DIGITS = "零一二三四五六七八九"
 
@@ -77,24 +93,79 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
+class Notify:
+    """Who is told when a clock starts, two working days before it passes, and when it has
+    passed; the words are in notifications/texts.py (generic ones serve a new clock)."""
+
+    start: tuple[str, ...] = ()
+    reminder: tuple[str, ...] = ()
+    expiry: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for roles in (self.start, self.reminder, self.expiry):
+            unknown = set(roles) - set(AUDIENCES)
+            if unknown:
+                raise ValueError(f"unknown audience {sorted(unknown)}; known: {AUDIENCES}")
+
+
+@dataclass(frozen=True, slots=True)
 class Clock:
-    """A time limit: how long, counted how, and the law that sets it."""
+    """A time limit, declared once: how long, counted how, the law that sets it, its name,
+    which steps start, end and cancel it, what its expiry does and who is told.
+
+    `starts`, `ends`, `fails` and `cancels` name transitions (cases/services/transitions.py
+    SPECS) or actions that change no state (cases/services/actions.py ACTIONS). An `ends`
+    step is the act the clock waits for: it ends the clock met when taken by the due time,
+    late after. A `fails` step records that the act will not come (a breach reported): the
+    clock ends as passed. A `cancels` step makes it no longer apply. Every running clock is
+    cancelled when the case ends (closed, refused, withdrawn) and when it is settled.
+    """
 
     key: str
     amount: int
     unit: Unit
     citation_zh: str
     citation_en: str
-    # Shown beside the citation on the case pages, never printed in a signed document:
-    # where the text of the law has not yet been confirmed against the official gazette.
+    # For staff only (the case page shows it to officers, never to the parties, and no
+    # signed document prints it): where the text of the law is still to be confirmed.
     note_zh: str = ""
     note_en: str = ""
+    # The clock's name on pages, in notices and in reports.
+    label_zh: str = ""
+    label_en: str = ""
+    starts: tuple[str, ...] = ()
+    ends: tuple[str, ...] = ()
+    fails: tuple[str, ...] = ()
+    cancels: tuple[str, ...] = ()
+    on_expiry: OnExpiry = "flag"
+    escalate_with: str = ""
+    notify: Notify = field(default_factory=Notify)
+    # Whether its start, reminder and expiry are posted in the mediation rooms.
+    room_notices: bool = False
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
             raise ValueError(f"clock {self.key!r}: unknown unit {self.unit!r}")
-        if self.amount < 1:
+        if self.unit != "agreed" and self.amount < 1:
             raise ValueError(f"clock {self.key!r}: amount must be positive, not {self.amount}")
+        if self.on_expiry not in ON_EXPIRY:
+            raise ValueError(f"clock {self.key!r}: unknown expiry {self.on_expiry!r}")
+        if (self.on_expiry == "escalate") != bool(self.escalate_with):
+            raise ValueError(
+                f"clock {self.key!r}: escalate_with names the transition an escalating "
+                "expiry takes, and only then"
+            )
+        if not (self.label_zh and self.label_en):
+            raise ValueError(f"clock {self.key!r}: label_zh and label_en are required")
+
+    def label(self, language: str | None) -> str:
+        """The clock's name in `language` (a Django language code; Chinese unless English)."""
+        return self.label_en if (language or "").startswith("en") else self.label_zh
+
+    @property
+    def counted(self) -> bool:
+        """Whether its due date is counted from its start (not set by an agreement)."""
+        return self.unit != "agreed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +194,9 @@ class RuleSet:
     def __post_init__(self) -> None:
         # A read-only view of a private copy: a rule set never changes once built.
         object.__setattr__(self, "clocks", MappingProxyType(dict(self.clocks)))
-        if set(self.clocks) != set(CLOCK_KEYS):
-            raise ValueError(f"rule set {self.key!r}: clocks must be exactly {CLOCK_KEYS}")
+        missing = [key for key in CLOCK_KEYS if key not in self.clocks]
+        if missing:
+            raise ValueError(f"rule set {self.key!r}: clocks {missing} are missing")
         for key, clock in self.clocks.items():
             if clock.key != key:
                 raise ValueError(f"rule set {self.key!r}: clock {clock.key!r} filed as {key!r}")
@@ -232,6 +304,14 @@ ORDER_20 = RuleSet(
             "不计入市场监督管理部门的投诉处理时限",
             "SAMR 12315 platform online dispute resolution (ODR) practice: the merchant "
             "answers within 10 working days; not counted in the regulator's own time limits",
+            label_zh="商家答复",
+            label_en="The merchant's answer",
+            starts=("start_negotiation",),
+            ends=("merchant_answer",),
+            cancels=("request_review", "escalate"),
+            on_expiry="escalate",
+            escalate_with="escalate",
+            notify=Notify(start=("consumer", "merchant"), reminder=("merchant",)),
         ),
         "acceptance_decision": Clock(
             "acceptance_decision",
@@ -240,6 +320,13 @@ ORDER_20 = RuleSet(
             f"《{_O20}》第十四条：自收到投诉之日起七个工作日内作出受理或者不予受理的决定",
             "SAMR Order 20, art. 14: decision to accept or refuse within 7 working days of "
             "receiving the complaint",
+            label_zh="受理决定",
+            label_en="The decision on accepting the complaint",
+            starts=("request_review", "escalate"),
+            ends=("accept", "reject"),
+            notify=Notify(
+                start=("consumer", "regulator"), reminder=("regulator",), expiry=("regulator",)
+            ),
         ),
         "mediation_limit": Clock(
             "mediation_limit",
@@ -249,6 +336,19 @@ ORDER_20 = RuleSet(
             "终止调解",
             "SAMR Order 20, art. 21(1)(5): mediation ends if no agreement is reached within "
             "45 working days of acceptance",
+            label_zh="调解期限",
+            label_en="The time limit for mediation",
+            starts=("accept",),
+            ends=("reach_agreement", "terminate"),
+            # Passed: the case waits for the regulator's decision to end mediation on the
+            # ground of the time limit, which is offered only then.
+            on_expiry="expire",
+            notify=Notify(
+                start=("mediator",),
+                reminder=("mediator", "regulator"),
+                expiry=("mediator", "regulator"),
+            ),
+            room_notices=True,
         ),
         "termination_notice": Clock(
             "termination_notice",
@@ -257,6 +357,11 @@ ORDER_20 = RuleSet(
             f"《{_O20}》第二十一条第二款：自作出终止调解决定之日起七个工作日内告知投诉人和被投诉人",
             "SAMR Order 20, art. 21(2): the parties are told within 7 working days of the "
             "decision to end mediation",
+            label_zh="终止调解告知",
+            label_en="The notice that mediation has ended",
+            starts=("terminate",),
+            ends=("termination_notice_delivered",),
+            notify=Notify(reminder=("regulator",), expiry=("regulator",)),
         ),
         "arbitration_acceptance": Clock(
             "arbitration_acceptance",
@@ -265,6 +370,15 @@ ORDER_20 = RuleSet(
             f"{_ARBITRATION_LAW}：仲裁委员会收到仲裁申请书之日起五日内决定是否受理",
             "Arbitration Law, art. 24: the arbitration commission decides within 5 days of "
             "receiving the application whether to accept it",
+            label_zh="仲裁受理决定",
+            label_en="The arbitration body's decision on the referral",
+            starts=("refer_to_arbitration",),
+            ends=("arbitration_accept", "arbitration_decline"),
+            notify=Notify(
+                start=("arbitration",),
+                reminder=("arbitration",),
+                expiry=("arbitration", "regulator"),
+            ),
         ),
         "limitation": Clock(
             "limitation",
@@ -275,6 +389,23 @@ ORDER_20 = RuleSet(
             "SAMR Order 20, art. 15(4): unless a law provides otherwise, a complaint made more "
             "than three years after the complainant knew or should have known of the harm is "
             "not accepted",
+            label_zh="投诉时效",
+            label_en="The limitation period",
+        ),
+        "performance": Clock(
+            "performance",
+            0,
+            "agreed",
+            "调解协议、和解协议或者仲裁裁决确定的履行期限",
+            "the date the agreement or the award sets for carrying it out",
+            label_zh="履行",
+            label_en="Carrying out what was agreed",
+            starts=SETTLED_BY,
+            ends=("confirm_performance",),
+            fails=("report_breach",),
+            notify=Notify(
+                reminder=("consumer", "merchant"), expiry=("consumer", "merchant", "regulator")
+            ),
         ),
     },
     refusal_grounds=_grounds(
@@ -346,47 +477,41 @@ ORDER_121 = RuleSet(
     in_force_from=dt.date(2026, 4, 15),
     in_force_until=None,
     clocks={
-        "negotiation_answer": ORDER_20.clocks["negotiation_answer"],
-        "acceptance_decision": Clock(
-            "acceptance_decision",
-            7,
-            "working_days",
-            f"《{_O121}》：自收到投诉之日起七个工作日内作出受理或者不予受理的决定",
-            "SAMR Order 121: decision to accept or refuse within 7 working days of "
+        **ORDER_20.clocks,
+        "acceptance_decision": replace(
+            ORDER_20.clocks["acceptance_decision"],
+            citation_zh=f"《{_O121}》：自收到投诉之日起七个工作日内作出受理或者不予受理的决定",
+            citation_en="SAMR Order 121: decision to accept or refuse within 7 working days of "
             "receiving the complaint",
             note_zh=f"假定沿用《{_O20}》第十四条的规定，待与正式文本核对",
             note_en="assumed unchanged from Order 20 art. 14; to be confirmed against the "
             "official text",
         ),
-        "mediation_limit": Clock(
-            "mediation_limit",
-            60,
-            "calendar_days",
-            f"《{_O121}》第二十三条第一款第五项：自投诉受理之日起六十日内未能达成调解协议的，终止调解",
-            "SAMR Order 121, art. 23(1)(5): mediation ends if no agreement is reached "
-            "within 60 days of acceptance",
+        "mediation_limit": replace(
+            ORDER_20.clocks["mediation_limit"],
+            amount=60,
+            unit="calendar_days",
+            citation_zh=f"《{_O121}》第二十三条第一款第五项：自投诉受理之日起六十日内未能达成调解协议的，"
+            "终止调解",
+            citation_en="SAMR Order 121, art. 23(1)(5): mediation ends if no agreement is "
+            "reached within 60 days of acceptance",
         ),
-        "termination_notice": Clock(
-            "termination_notice",
-            7,
-            "working_days",
-            f"《{_O121}》第二十三条：自作出终止调解决定之日起七个工作日内告知投诉人和被投诉人",
-            "SAMR Order 121, art. 23: the parties are told within 7 working days of the "
-            "decision to end mediation",
+        "termination_notice": replace(
+            ORDER_20.clocks["termination_notice"],
+            citation_zh=f"《{_O121}》第二十三条：自作出终止调解决定之日起七个工作日内告知投诉人和被投诉人",
+            citation_en="SAMR Order 121, art. 23: the parties are told within 7 working days of "
+            "the decision to end mediation",
             note_zh=f"假定沿用《{_O20}》第二十一条第二款的规定，待与正式文本核对",
             note_en="assumed unchanged from Order 20 art. 21(2); to be confirmed against the "
             "official text",
         ),
-        "arbitration_acceptance": ORDER_20.clocks["arbitration_acceptance"],
-        "limitation": Clock(
-            "limitation",
-            3,
-            "years",
-            f"《{_O121}》第十六条第四项：除法律另有规定外，投诉人知道或者应当知道自己的权益"
-            "受到被投诉人侵害之日起超过三年的，不予受理",
-            "SAMR Order 121, art. 16(4): unless a law provides otherwise, a complaint made "
-            "more than three years after the complainant knew or should have known of the "
-            "harm is not accepted",
+        "limitation": replace(
+            ORDER_20.clocks["limitation"],
+            citation_zh=f"《{_O121}》第十六条第四项：除法律另有规定外，投诉人知道或者应当知道自己的"
+            "权益受到被投诉人侵害之日起超过三年的，不予受理",
+            citation_en="SAMR Order 121, art. 16(4): unless a law provides otherwise, a "
+            "complaint made more than three years after the complainant knew or should have "
+            "known of the harm is not accepted",
         ),
     },
     refusal_grounds=_grounds(
@@ -458,7 +583,37 @@ ORDER_121 = RuleSet(
 )
 
 ALL_RULESETS: tuple[RuleSet, ...] = (ORDER_20, ORDER_121)
-_BY_KEY = MappingProxyType({ruleset.key: ruleset for ruleset in ALL_RULESETS})
+# Every rule set a case may name: the real ones, and any a test registers (`registered`).
+_BY_KEY: dict[str, RuleSet] = {ruleset.key: ruleset for ruleset in ALL_RULESETS}
+
+
+@contextmanager
+def registered(ruleset: RuleSet) -> Iterator[RuleSet]:
+    """Make `ruleset` known by its key while the block runs (tests declare clocks with it).
+
+    It governs no submission date (`ruleset_for` reads only ALL_RULESETS); cases name it.
+    """
+    if ruleset.key in _BY_KEY:
+        raise ValueError(f"rule set {ruleset.key!r} is already known")
+    _BY_KEY[ruleset.key] = ruleset
+    try:
+        yield ruleset
+    finally:
+        del _BY_KEY[ruleset.key]
+
+
+def all_clocks() -> dict[str, Clock]:
+    """Every clock any known rule set declares, by key (the newest rule set's declaration)."""
+    found: dict[str, Clock] = {}
+    for ruleset in _BY_KEY.values():
+        found.update(ruleset.clocks)
+    return found
+
+
+def clock_label(key: str, language: str | None) -> str:
+    """A clock's name in `language`; its key when no rule set declares it."""
+    clock = all_clocks().get(key)
+    return clock.label(language) if clock else key
 
 
 def ruleset_for(submitted_on: dt.date) -> RuleSet:

@@ -1,6 +1,10 @@
 """Reads for cases. ``access_case`` is the only way views, APIs and consumers get a case."""
 
+import datetime as dt
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Merchant, Role, store_url_key
@@ -15,6 +19,11 @@ class Action:
     UPLOAD = "upload"
     TRANSITION = "transition"
 
+
+# The roles of the people who handle a case, not parties to it.
+STAFF_ROLES = frozenset(
+    {CaseRole.REGULATOR, CaseRole.MEDIATOR, CaseRole.ARBITRATION, CaseRole.ADMIN}
+)
 
 # Which case roles may do what. Transitions are further guarded per transition.
 ACTION_ROLES = {
@@ -128,13 +137,17 @@ def case_timeline(*, case: Case, user) -> QuerySet[CaseEvent]:
     Events about a caucus (their payload names the room) are shown only to those who may
     read that caucus (cases/rooms.py): the other side never learns what was said there.
     """
-    from cases import rooms
+    from cases import event_kinds, rooms
 
     events = case.events.select_related("actor").order_by("seq")
     roles = case_roles(case, user)
     staff = {CaseRole.REGULATOR, CaseRole.MEDIATOR, CaseRole.ARBITRATION, CaseRole.ADMIN}
-    if not roles & staff:
+    is_staff = bool(roles & staff)
+    if not is_staff:
         events = events.exclude(visibility=CaseEvent.Visibility.STAFF)
+    hidden_kinds = event_kinds.hidden_from_timeline(staff=is_staff)
+    if hidden_kinds:
+        events = events.exclude(kind__in=hidden_kinds)
     hidden = rooms.caucus_rooms_hidden_from(roles)
     if hidden:
         # Written so that events without a room (a NULL key) are kept.
@@ -167,16 +180,65 @@ def merchant_search(*, q: str, limit: int = 20) -> QuerySet[Merchant]:
 
 
 def deadline_citation(*, deadline: Deadline) -> str:
-    """The legal basis of a deadline, in the current language."""
+    """The legal basis of a deadline, in the current language, as the parties read it."""
     from django.utils.translation import get_language
 
     from cases.rulesets import ruleset_by_key
 
-    if deadline.clock == "performance":
-        return _("The agreed terms")
     clock = ruleset_by_key(deadline.case.ruleset).clocks.get(deadline.clock)
     if clock is None:
         return ""
-    if (get_language() or "").startswith("en"):
-        return f"{clock.citation_en} ({clock.note_en})" if clock.note_en else clock.citation_en
-    return f"{clock.citation_zh}（{clock.note_zh}）" if clock.note_zh else clock.citation_zh
+    return clock.citation_en if (get_language() or "").startswith("en") else clock.citation_zh
+
+
+def deadline_staff_note(*, deadline: Deadline) -> str:
+    """What staff should know of a clock's legal text (still to be confirmed, say); never
+    shown to the parties nor printed in a document."""
+    from django.utils.translation import get_language
+
+    from cases.rulesets import ruleset_by_key
+
+    clock = ruleset_by_key(deadline.case.ruleset).clocks.get(deadline.clock)
+    if clock is None:
+        return ""
+    return clock.note_en if (get_language() or "").startswith("en") else clock.note_zh
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    """One clock as the case page shows it: what is left, until when, on what basis."""
+
+    deadline: Deadline
+    citation: str
+    staff_note: str
+    working_days_left: int
+    calendar_days_left: int
+    due_at_local: dt.datetime
+    latest_on: dt.date | None
+    passed: bool
+
+
+def deadline_rows(*, deadlines: list[Deadline], staff: bool, now=None) -> list[DeadlineRow]:
+    """The case page's rows for these deadlines: time left counted as the clock counts
+    (working days on the calendar; calendar days too), in Beijing time."""
+    from odr.calendar import CHINA_TZ, working_days_between
+
+    now = now or timezone.now()
+    today = now.astimezone(CHINA_TZ).date()
+    rows = []
+    for d in deadlines:
+        latest = d.latest_at.astimezone(CHINA_TZ).date() if d.latest_at else None
+        running = d.status == Deadline.Status.RUNNING
+        rows.append(
+            DeadlineRow(
+                deadline=d,
+                citation=deadline_citation(deadline=d),
+                staff_note=deadline_staff_note(deadline=d) if staff else "",
+                working_days_left=max(0, working_days_between(today, d.due_on)) if running else 0,
+                calendar_days_left=max(0, (d.due_on - today).days) if running else 0,
+                due_at_local=d.due_at.astimezone(CHINA_TZ),
+                latest_on=latest if d.provisional and latest and latest != d.due_on else None,
+                passed=running and d.due_at < now,
+            )
+        )
+    return rows

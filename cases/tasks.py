@@ -19,6 +19,8 @@ def sweep_deadlines() -> dict:
     return {
         "recomputed": recomputed,
         "escalated": len(report.escalated),
+        "expired": len(report.expired),
         "flagged": len(report.flagged),
         "reminded": len(report.reminded),
+        "waiting": len(report.waiting),
     }

@@ -22,6 +22,7 @@ urlpatterns = [
     path("new/<int:draft_id>/<str:step>/save/", views.complaint_autosave, name="autosave"),
     path("new/<int:draft_id>/<str:step>/", views.complaint_wizard, name="wizard"),
     path("<str:ref>/", views.case_detail, name="detail"),
+    path("<str:ref>/deadlines/", views.case_deadlines, name="deadlines"),
     path("<str:ref>/offers/", views.offer_make, name="offer_make"),
     path("<str:ref>/offers/<int:offer_id>/accept/", views.offer_accept, name="offer_accept"),
     path("<str:ref>/offers/<int:offer_id>/reject/", views.offer_reject, name="offer_reject"),

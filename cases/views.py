@@ -573,22 +573,12 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
         }
         for spec in transitions_available(case=case, actor=user)
     ]
-    deadlines = list(selectors.case_deadlines(case=case))
     return {
         "case": case,
         "roles": roles,
         "side": side,
         "negotiating": negotiating,
-        "running_deadlines": [
-            (d, selectors.deadline_citation(deadline=d))
-            for d in deadlines
-            if d.status == Deadline.Status.RUNNING
-        ],
-        "ended_deadlines": [
-            (d, selectors.deadline_citation(deadline=d))
-            for d in deadlines
-            if d.status != Deadline.Status.RUNNING
-        ],
+        **_deadline_context(case, roles),
         "events": list(selectors.case_timeline(case=case, user=user)),
         "offer_rows": offer_rows,
         "offer_form": bound.get("offer") or OfferForm(initial=_offer_initial(), auto_id="offer_%s"),
@@ -610,6 +600,28 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
         "evidence_form": bound.get("evidence") or EvidenceForm(auto_id="evidence_%s"),
         "actions": actions,
     }
+
+
+def _deadline_context(case: Case, roles: set[str]) -> dict:
+    rows = selectors.deadline_rows(
+        deadlines=list(selectors.case_deadlines(case=case)),
+        staff=bool(roles & selectors.STAFF_ROLES),
+    )
+    running = [r for r in rows if r.deadline.status == Deadline.Status.RUNNING]
+    return {
+        "running_deadlines": running,
+        "ended_deadlines": [r for r in rows if r.deadline.status != Deadline.Status.RUNNING],
+    }
+
+
+@login_required
+@require_GET
+@_refusals_as_pages
+def case_deadlines(request: HttpRequest, ref: str) -> HttpResponse:
+    """The case page's deadlines, for its refresh every minute."""
+    case = access_case(user=request.user, ref=ref, action=Action.VIEW)
+    context = {"case": case, **_deadline_context(case, case_roles(case, request.user))}
+    return render(request, "cases/_deadlines.html", context)
 
 
 @login_required

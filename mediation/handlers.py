@@ -10,7 +10,7 @@ import logging
 
 from django.utils.translation import gettext_noop
 
-from cases import rooms
+from cases import event_kinds, rooms
 from cases.models import Case, CaseEvent, State
 from cases.rulesets import ground as ruleset_ground
 from cases.rulesets import ruleset_by_key
@@ -19,8 +19,6 @@ from mediation.services import broadcast
 from mediation.services.chat import bilingual, system_message_post
 
 logger = logging.getLogger(__name__)
-
-MEDIATION_CLOCKS = {"mediation_limit", "termination_notice"}
 
 _TRANSITION_TEXTS = {
     ("accept", "to"): gettext_noop(
@@ -38,9 +36,24 @@ _TRANSITION_TEXTS = {
     ),
 }
 _DEADLINE_TEXTS = {
-    "deadline.started": gettext_noop("The mediation is to be concluded by %(due)s."),
-    "deadline.reminder": gettext_noop("Reminder: the mediation is to be concluded by %(due)s."),
-    "deadline.overdue": gettext_noop("The time for mediation (%(due)s) has passed."),
+    ("deadline.started", "mediation_limit"): gettext_noop(
+        "The mediation is to be concluded by %(due)s."
+    ),
+    ("deadline.reminder", "mediation_limit"): gettext_noop(
+        "Reminder: the mediation is to be concluded by %(due)s."
+    ),
+    ("deadline.overdue", "mediation_limit"): gettext_noop(
+        "The time for mediation (%(due)s) has passed."
+    ),
+    ("deadline.expired", "mediation_limit"): gettext_noop(
+        "The time for mediation (%(due)s) has passed."
+    ),
+    # Any other clock whose declaration posts in the rooms.
+    ("deadline.started", ""): gettext_noop("%(clock)s: due by %(due)s."),
+    ("deadline.reminder", ""): gettext_noop("Reminder: %(clock)s is due by %(due)s."),
+    ("deadline.overdue", ""): gettext_noop("%(clock)s: the time (%(due)s) has passed."),
+    ("deadline.expired", ""): gettext_noop("%(clock)s: the time (%(due)s) has passed."),
+    ("deadline.moved", ""): gettext_noop("%(clock)s: the date is now %(due)s."),
 }
 
 
@@ -60,17 +73,18 @@ def _handle(event: CaseEvent) -> None:
     if kind == "message.posted" and event.payload.get("room") == rooms.NEGOTIATION:
         _negotiation_message(event)
         return
+    declared = event_kinds.kind(kind)
+    changes_state = declared is not None and declared.changes_state
     if kind.startswith("deadline."):
-        if event.payload.get("clock") not in MEDIATION_CLOCKS:
-            return  # only the mediation clocks are told in the rooms
-    elif not (kind.startswith("transition.") or kind.startswith("case.")):
+        pass  # told in the rooms if the clock's declaration says so (_deadline_message)
+    elif not (changes_state or kind.startswith("case.")):
         return
     case = Case.objects.only(
         "id", "state", "reference", "mediator_id", "language", "ruleset", "ground"
     ).get(pk=event.case_id)
-    if kind.startswith("transition.") or kind.startswith("case."):
+    if changes_state or kind.startswith("case."):
         _tell_sockets(case)
-    if kind.startswith("transition."):
+    if changes_state and kind.startswith("transition."):
         _transition_message(case, event)
     elif kind.startswith("deadline."):
         _deadline_message(case, event)
@@ -117,12 +131,15 @@ def _ground_article(case: Case, code: str, *, english: bool = False) -> str:
 
 
 def _deadline_message(case: Case, event: CaseEvent) -> None:
-    if event.payload.get("clock") not in MEDIATION_CLOCKS or case.state != State.MEDIATION:
+    clock = ruleset_by_key(case.ruleset).clocks.get(event.payload.get("clock", ""))
+    if clock is None or not clock.room_notices or case.state != State.MEDIATION:
         return
-    text = _DEADLINE_TEXTS.get(event.kind)
+    text = _DEADLINE_TEXTS.get((event.kind, clock.key)) or _DEADLINE_TEXTS.get((event.kind, ""))
     if text is None:
         return
-    zh, en = bilingual(text, due=event.payload.get("due_on", ""))
+    due = event.payload.get("due_on", "")
+    zh = bilingual(text, due=due, clock=clock.label_zh)[0]
+    en = bilingual(text, due=due, clock=clock.label_en)[1]
     system_message_post(case=case, text_zh=zh, text_en=en, key=f"event:{event.pk}")
 
 

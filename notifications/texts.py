@@ -459,6 +459,80 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
             ),
         },
     },
+    "deadline.started": {
+        "*": {
+            "zh-hans": _t(
+                "案件 {ref}：{clock_name}期限开始计算",
+                "案件 {ref} 的{clock_name}期限为{due}。",
+                "案件 {ref}（被投诉人：{merchant}）的{clock_name}期限开始计算，应于{due}前完成。",
+            ),
+            "en": _t(
+                "Case {ref}: {clock_name} due by {due}",
+                "Case {ref}: {clock_name} is due by {due}.",
+                "{clock_name_cap} on case {ref} against {merchant} is due by {due}.",
+            ),
+        },
+    },
+    "deadline.moved": {
+        "*": {
+            "zh-hans": _t(
+                "案件 {ref} 的{clock_name}期限调整为{due}",
+                "根据国务院公布的节假日安排，案件 {ref} 的{clock_name}期限由{from}调整为{due}。",
+                "国务院公布了节假日安排，工作日据此重新计算：案件 {ref} 的{clock_name}期限由{from}"
+                "调整为{due}。",
+            ),
+            "en": _t(
+                "Case {ref}: {clock_name} now due by {due}",
+                "Case {ref}: with the State Council's holiday schedule, {clock_name} is now due by {due} (was {from}).",
+                "The State Council published its holiday schedule, so working days were counted again: "
+                "{clock_name} on case {ref} is now due by {due} instead of {from}.",
+            ),
+        },
+    },
+    "deadline.expired:mediation_limit": {
+        "regulator": {
+            "zh-hans": _t(
+                "案件 {ref} 调解期限已过，请作出终止调解决定",
+                "案件 {ref} 的调解期限（{due}）已过，未达成调解协议，请决定是否终止调解。",
+                "案件 {ref}（被投诉人：{merchant}）的调解期限（{due}）已过，双方未达成调解协议。"
+                "请依据调解期限届满的规定作出终止调解的决定，并在七个工作日内告知双方。",
+            ),
+            "en": _t(
+                "Mediation time limit passed on {ref}: decision needed",
+                "The mediation time limit on case {ref} ({due}) passed without agreement. Please decide on ending it.",
+                "The mediation time limit on case {ref} against {merchant} ({due}) passed without an "
+                "agreement. Please decide to end the mediation on that ground, and tell the parties "
+                "within 7 working days.",
+            ),
+        },
+        "mediator": {
+            "zh-hans": _t(
+                "案件 {ref} 调解期限已过",
+                "案件 {ref} 的调解期限（{due}）已过，已交由市场监督管理部门决定终止调解。",
+                "案件 {ref} 的调解期限（{due}）已过，双方未达成调解协议，已交由市场监督管理部门决定终止调解。",
+            ),
+            "en": _t(
+                "Mediation time limit passed on {ref}",
+                "The mediation time limit on case {ref} ({due}) passed; the office decides on ending it.",
+                "The mediation time limit on case {ref} ({due}) passed without agreement; the market "
+                "regulation office now decides on ending the mediation.",
+            ),
+        },
+    },
+    "deadline.expired": {
+        "*": {
+            "zh-hans": _t(
+                "案件 {ref} 的{clock_name}期限已过",
+                "案件 {ref} 的{clock_name}期限（{due}）已过。",
+                "案件 {ref} 的{clock_name}期限（{due}）已过。",
+            ),
+            "en": _t(
+                "{clock_name_cap} passed on {ref}",
+                "Case {ref}: the time for {clock_name} ({due}) has passed.",
+                "The time for {clock_name} on case {ref} ({due}) has passed.",
+            ),
+        },
+    },
     "deadline.reminder": {
         "*": {
             "zh-hans": _t(

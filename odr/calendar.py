@@ -5,9 +5,11 @@ limit, the arbitration body's answer, the limitation period) is computed here, o
 calendar in the database (`odr.models`). The rules of counting come from the Civil Code:
 the day a period starts is not counted (art. 201), a period that ends on a statutory day
 off ends on the next working day (art. 203(1)), and its last day ends at midnight
-(art. 203(2)). A day in a year whose schedule has not been entered counts by the weekend
-rule alone, and any deadline that depended on such a day is marked provisional so that
-it can be recomputed once the year is entered.
+(art. 203(2)). A year whose State Council notice is not entered counts on the statute: the
+days off of the 全国年节及纪念日放假办法 (as amended by State Council Decree 795, in force
+2025-01-01) and their compensatory days (补假), computed by the `holidays` package. A
+deadline that depended on such a day is provisional: it may still move when the notice
+is imported, and `Deadline.latest` says how far it could (docs/adr/0006).
 
 The clock definitions themselves (amount, unit, citation) are data in `cases.rulesets`;
 this module accepts anything shaped like a clock, so that `odr` imports no other app.
@@ -17,14 +19,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+import holidays
 from django.db import transaction
 from django.db.models import DateField, IntegerField, Value
+from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from odr.models import CalendarDay, CalendarSource, CalendarYear
 
@@ -42,17 +48,30 @@ _ONE_DAY = dt.timedelta(days=1)
 _MARGIN_DAYS = 30
 
 
+# A notice adds days off only next to a statutory day off: from 2 days before to 4 days
+# after it (measured on the notices of 2004-2026, docs/adr/0006). On a year not confirmed,
+# every weekday in that window may still become a day off: `Deadline.latest` counts so.
+MARGIN_BEFORE_DAYS = 2
+MARGIN_AFTER_DAYS = 4
+
+
 @dataclass(frozen=True, slots=True)
 class Deadline:
-    """The last day of a period, and whether it rests on a year not yet entered.
+    """The last day of a period, and whether it rests on a year not yet confirmed.
 
-    A provisional deadline was counted on weekends alone for at least one day, so it may
-    move once the State Council schedule of that year is entered; callers store the flag
-    and recompute provisional deadlines when a `CalendarYear` is added.
+    A provisional deadline was counted on the statute for at least one day of a year whose
+    State Council notice is not entered, so it may move once it is; `latest` is the latest
+    day it could move to (the same day when it is not provisional). Callers store both and
+    recompute provisional deadlines when a notice is imported.
     """
 
     date: dt.date
     provisional: bool
+    latest: dt.date | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.latest is None:
+            object.__setattr__(self, "latest", self.date)
 
     @property
     def ends_at(self) -> dt.datetime:
@@ -61,6 +80,11 @@ class Deadline:
         A step taken at or before this moment is in time; callers compare aware datetimes.
         """
         return dt.datetime.combine(self.date, dt.time.max, tzinfo=CHINA_TZ)
+
+    @property
+    def latest_ends_at(self) -> dt.datetime:
+        """The last moment of the latest day this deadline could still move to."""
+        return dt.datetime.combine(self.latest, dt.time.max, tzinfo=CHINA_TZ)
 
 
 class ClockLike(Protocol):
@@ -73,17 +97,51 @@ class ClockLike(Protocol):
     def unit(self) -> str: ...
 
 
+# The labels holidays gives to days that a notice moved (调休), not the statute's own.
+_NOTICE_LABELS = ("调休", "延长")
+
+
+@lru_cache(maxsize=64)
+def statutory_days(year: int) -> dict[dt.date, str]:
+    """The statutory days off of `year` and their compensatory days, by the statute alone.
+
+    From the `holidays` package (China, in Chinese): 元旦, 春节 (除夕 to 初三), 清明节,
+    劳动节, 端午节, 中秋节, 国庆节, and a statutory day falling on a weekend compensated on
+    the next working day (补假). Days that a known notice moved are left out: they are the
+    notice's, not the statute's.
+    """
+    found = holidays.China(years=year, language="zh_CN")
+    return {
+        day: name
+        for day, name in sorted(found.items())
+        if day.year == year and not any(label in name for label in _NOTICE_LABELS)
+    }
+
+
+@lru_cache(maxsize=64)
+def _possibly_off(year: int) -> frozenset[dt.date]:
+    """Weekdays of `year` that its notice might still make days off (docs/adr/0006)."""
+    days = set()
+    for holiday in statutory_days(year):
+        for offset in range(-MARGIN_BEFORE_DAYS, MARGIN_AFTER_DAYS + 1):
+            day = holiday + dt.timedelta(days=offset)
+            if day.weekday() < 5:
+                days.add(day)
+    return frozenset(days)
+
+
 class _Window:
     """The calendar for a stretch of days, read in one query and extended on demand.
 
-    One query returns both the entered years and the schedule rows, so a deadline costs one
-    round trip however many days it spans; counting goes forward only.
+    One query returns both the entered years (with whether each is confirmed) and the
+    schedule rows, so a deadline costs one round trip however many days it spans; counting
+    goes forward only. A year with no row counts on the statute, computed.
     """
 
     def __init__(self, first: dt.date, last: dt.date) -> None:
         self.first = first
         self.last = first - _ONE_DAY
-        self._entered_years: set[int] = set()
+        self._years: dict[int, bool] = {}  # entered year -> confirmed
         self._schedule: dict[dt.date, bool] = {}
         self._read_until(last)
 
@@ -91,8 +149,8 @@ class _Window:
         first = self.last + _ONE_DAY
         years = (
             CalendarYear.objects.filter(year__range=(first.year, last.year))
-            .annotate(day=Value(None, output_field=DateField()), working=Value(False))
-            .values_list("year", "day", "working")
+            .annotate(day=Value(None, output_field=DateField()))
+            .values_list("year", "day", "confirmed")
             .order_by()
         )
         days = (
@@ -103,20 +161,26 @@ class _Window:
         )
         for year, day, working in years.union(days, all=True):
             if day is None:
-                self._entered_years.add(year)
+                self._years[year] = bool(working)
             else:
                 self._schedule[day] = bool(working)
         self.last = last
 
     def day(self, day: dt.date) -> tuple[bool, bool]:
-        """Whether `day` is a working day, and whether its year's schedule is entered."""
+        """Whether `day` is a working day, and whether its year is confirmed by a notice."""
         if day < self.first:
             raise ValueError(f"{day} is before the calendar window starting {self.first}")
         if day > self.last:
             self._read_until(max(day, self.last + dt.timedelta(days=2 * _MARGIN_DAYS)))
-        if day.year not in self._entered_years:
-            return day.weekday() < 5, False
-        return self._schedule.get(day, day.weekday() < 5), True
+        weekday = day.weekday() < 5
+        if day.year not in self._years:
+            return weekday and day not in statutory_days(day.year), False
+        return self._schedule.get(day, weekday), self._years[day.year]
+
+    def latest_day(self, day: dt.date) -> bool:
+        """Whether `day` is still a working day on the calendar a notice could make."""
+        working, confirmed = self.day(day)
+        return working and (confirmed or day not in _possibly_off(day.year))
 
 
 def _check_count(n: int) -> None:
@@ -148,11 +212,18 @@ def add_working_days(start: dt.date, n: int) -> Deadline:
     day, counted, provisional = start, 0, False
     while counted < n:
         day += _ONE_DAY
-        working, entered = window.day(day)
-        provisional = provisional or not entered
+        working, confirmed = window.day(day)
+        provisional = provisional or not confirmed
         if working:
             counted += 1
-    return Deadline(day, provisional=provisional)
+    if not provisional:
+        return Deadline(day, provisional=False)
+    latest, counted = start, 0
+    while counted < n:
+        latest += _ONE_DAY
+        if window.latest_day(latest):
+            counted += 1
+    return Deadline(day, provisional=True, latest=latest)
 
 
 def _ending_on_working_day(end: dt.date) -> Deadline:
@@ -164,11 +235,17 @@ def _ending_on_working_day(end: dt.date) -> Deadline:
     window = _Window(end, end + dt.timedelta(days=_MARGIN_DAYS))
     day, provisional = end, False
     while True:
-        working, entered = window.day(day)
-        provisional = provisional or not entered
+        working, confirmed = window.day(day)
+        provisional = provisional or not confirmed
         if working:
-            return Deadline(day, provisional=provisional)
+            break
         day += _ONE_DAY
+    if not provisional:
+        return Deadline(day, provisional=False)
+    latest = end
+    while not window.latest_day(latest):
+        latest += _ONE_DAY
+    return Deadline(day, provisional=True, latest=max(latest, day))
 
 
 def add_calendar_days(start: dt.date, n: int) -> Deadline:
@@ -318,6 +395,8 @@ def seed_from_package(
     with transaction.atomic():
         for year in years:
             schedule = _package_schedule(year)
+            # Statute rows give way to the notice the package carries.
+            day_model.objects.filter(date__year=year, source=CalendarSource.STATUTE.value).delete()
             existing = {row.date: row for row in day_model.objects.filter(date__year=year)}
             new_rows, changed_rows = [], []
             for day, (working, name) in sorted(schedule.items()):
@@ -339,13 +418,254 @@ def seed_from_package(
             if stale:
                 day_model.objects.filter(date__in=stale).delete()
             entry, entered = year_model.objects.get_or_create(
-                year=year, defaults={"source": package, "loaded_at": timezone.now()}
+                year=year,
+                # Migration 0001's historical model has no `confirmed` (it defaults to True).
+                defaults={"source": package, "loaded_at": timezone.now()},
             )
             changes = len(new_rows) + len(changed_rows) + len(stale)
-            if not entered and entry.source == package and changes:
+            if not entered and entry.source == CalendarSource.STATUTE.value:
+                # The package now has the notice of a year counted on the statute so far.
+                entry.source, entry.confirmed, entry.loaded_at = package, True, timezone.now()
+                entry.save(update_fields=["source", "confirmed", "loaded_at"])
+            elif not entered and entry.source == package and changes:
                 entry.loaded_at = timezone.now()
                 entry.save(update_fields=["loaded_at"])
             created += len(new_rows)
             updated += len(changed_rows)
             deleted += len(stale)
     return SeedResult(years=years, created=created, updated=updated, deleted=deleted)
+
+
+def store_statutory_years(
+    years: Iterable[int], *, day_model: Any = CalendarDay, year_model: Any = CalendarYear
+) -> tuple[int, ...]:
+    """Store the statute's days off of `years` (source 'statute', year not confirmed), for
+    the years that have no schedule yet; returns the years stored. A year already entered
+    (by a notice, the package or the admin) is left alone. The models are parameters so
+    that a data migration can pass its historical models.
+    """
+    statute = CalendarSource.STATUTE.value
+    stored = []
+    with transaction.atomic():
+        for year in sorted(set(years)):
+            if year_model.objects.filter(year=year).exists():
+                continue
+            day_model.objects.filter(date__year=year, source=statute).delete()
+            taken = set(day_model.objects.filter(date__year=year).values_list("date", flat=True))
+            day_model.objects.bulk_create(
+                day_model(date=day, is_working=False, name=name, source=statute)
+                for day, name in statutory_days(year).items()
+                if day not in taken
+            )
+            year_model.objects.create(
+                year=year, source=statute, confirmed=False, notice="", loaded_at=timezone.now()
+            )
+            stored.append(year)
+    return tuple(stored)
+
+
+# --- A State Council notice, imported ----------------------------------------------------
+
+# Sent inside the import's transaction after the year's rows are written: receivers move
+# what depends on the calendar (cases recounts its deadlines) and return a list of dicts
+# describing what moved. A dry run rolls the whole transaction back afterwards.
+calendar_changed = Signal()
+
+NOTICE_KEYS = frozenset({"year", "source", "days_off", "working_days"})
+
+
+class CalendarImportError(ValueError):
+    """A notice file that cannot be imported; `errors` are for the person importing it."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class DayChange:
+    date: dt.date
+    working_before: bool
+    working_after: bool
+    name: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    year: int
+    source: str
+    dry_run: bool
+    days_off: tuple[dt.date, ...]
+    working_days: tuple[dt.date, ...]
+    changes: tuple[DayChange, ...]
+    moves: tuple[dict, ...]
+
+
+def _dates(value: Any, key: str, year: int, errors: list[str]) -> list[dt.date]:
+    if not isinstance(value, list):
+        errors.append(_("“%(key)s” must be a list of dates like 2027-01-01.") % {"key": key})
+        return []
+    days = []
+    for item in value:
+        try:
+            day = dt.date.fromisoformat(item) if isinstance(item, str) else None
+        except ValueError:
+            day = None
+        if day is None or not isinstance(item, str) or len(item) != 10:
+            errors.append(
+                _("“%(value)s” in “%(key)s” is not a date like 2027-01-01.")
+                % {"value": str(item)[:40], "key": key}
+            )
+            continue
+        if day.year != year:
+            errors.append(
+                _("%(day)s in “%(key)s” is not in %(year)d.")
+                % {"day": day.isoformat(), "key": key, "year": year}
+            )
+            continue
+        days.append(day)
+    if len(set(days)) != len(days):
+        errors.append(_("“%(key)s” lists a date twice.") % {"key": key})
+    return days
+
+
+def calendar_notice_check(data: Any) -> tuple[int, str, list[dt.date], list[dt.date]]:
+    """The year, source, days off and make-up working days of a notice file, or every
+    error found in it (CalendarImportError)."""
+    if not isinstance(data, dict):
+        raise CalendarImportError([_("The file must hold one JSON object.")])
+    errors: list[str] = []
+    keys = set(data)
+    if keys != NOTICE_KEYS:
+        missing, extra = sorted(NOTICE_KEYS - keys), sorted(keys - NOTICE_KEYS)
+        if missing:
+            errors.append(_("Missing: %(keys)s.") % {"keys": ", ".join(missing)})
+        if extra:
+            errors.append(_("Unknown keys: %(keys)s.") % {"keys": ", ".join(map(str, extra))})
+    year = data.get("year")
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+        errors.append(_("“year” must be a year from 2000 to 2100."))
+        raise CalendarImportError(errors)
+    source = data.get("source")
+    if not isinstance(source, str) or not source.strip() or len(source) > 300:
+        errors.append(
+            _("“source” must give the notice's title and number (at most 300 characters).")
+        )
+        source = ""
+    days_off = _dates(data.get("days_off", []), "days_off", year, errors)
+    working = _dates(data.get("working_days", []), "working_days", year, errors)
+    both = sorted(set(days_off) & set(working))
+    if both:
+        errors.append(
+            _("Both a day off and a working day: %(days)s.")
+            % {"days": ", ".join(d.isoformat() for d in both)}
+        )
+    missing = sorted(set(statutory_days(year)) - set(days_off))
+    if missing:
+        errors.append(
+            _("Statutory days off missing from “days_off”: %(days)s.")
+            % {"days": ", ".join(d.isoformat() for d in missing)}
+        )
+    weekdays = sorted(d for d in working if d.weekday() < 5)
+    if weekdays:
+        errors.append(
+            _("Make-up working days are Saturdays or Sundays; these are not: %(days)s.")
+            % {"days": ", ".join(d.isoformat() for d in weekdays)}
+        )
+    if errors:
+        raise CalendarImportError(errors)
+    return year, source.strip(), sorted(days_off), sorted(working)
+
+
+def _effective(year: int) -> dict[dt.date, bool]:
+    """Every day of `year`: working or not, on the calendar as it stands now."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    window = _Window(first, last)
+    return {
+        first + dt.timedelta(days=i): window.day(first + dt.timedelta(days=i))[0]
+        for i in range((last - first).days + 1)
+    }
+
+
+def calendar_import(data: Any, *, dry_run: bool = False) -> ImportResult:
+    """Import one year's State Council notice: validate it, replace the year's schedule in
+    one transaction, and let `calendar_changed` receivers move what depends on it.
+
+    With `dry_run` nothing is kept: the same work runs and is rolled back, so the result
+    shows exactly the days and deadlines that an import would change.
+    """
+    year, source, days_off, working = calendar_notice_check(data)
+    statute = statutory_days(year)
+    with transaction.atomic():
+        before = _effective(year)
+        CalendarDay.objects.filter(date__year=year).delete()
+        notice = CalendarSource.NOTICE.value
+        CalendarDay.objects.bulk_create(
+            [
+                *(
+                    CalendarDay(
+                        date=d, is_working=False, name=statute.get(d, "休息"), source=notice
+                    )
+                    for d in days_off
+                ),
+                *(
+                    CalendarDay(date=d, is_working=True, name="调休上班", source=notice)
+                    for d in working
+                ),
+            ]
+        )
+        CalendarYear.objects.update_or_create(
+            year=year,
+            defaults={
+                "source": notice,
+                "confirmed": True,
+                "notice": source,
+                "loaded_at": timezone.now(),
+            },
+        )
+        after = _effective(year)
+        names = {d: statute.get(d, "休息") for d in days_off} | dict.fromkeys(working, "调休上班")
+        changes = tuple(
+            DayChange(day, before[day], after[day], names.get(day, ""))
+            for day in sorted(after)
+            if before[day] != after[day]
+        )
+        moves: list[dict] = []
+        for _receiver, response in calendar_changed.send(
+            sender=CalendarYear, years=(year,), dry_run=dry_run, source=source
+        ):
+            moves.extend(response or [])
+        if dry_run:
+            transaction.set_rollback(True)
+    return ImportResult(
+        year=year,
+        source=source,
+        dry_run=dry_run,
+        days_off=tuple(days_off),
+        working_days=tuple(working),
+        changes=changes,
+        moves=tuple(moves),
+    )
+
+
+@dataclass(frozen=True)
+class ShownDay:
+    date: dt.date
+    working: bool
+    name: str
+    source: str
+
+
+def calendar_year_show(year: int) -> tuple[str, bool, str, list[ShownDay]]:
+    """The year's source, whether it is confirmed, its notice, and every day off on a
+    weekday and every make-up working day, with where each came from."""
+    entry = CalendarYear.objects.filter(year=year).first()
+    if entry is None:
+        days = [
+            ShownDay(d, False, name, CalendarSource.STATUTE.value)
+            for d, name in statutory_days(year).items()
+        ]
+        return "computed", False, "", days
+    rows = CalendarDay.objects.filter(date__year=year).order_by("date")
+    days = [ShownDay(r.date, r.is_working, r.name, r.source) for r in rows]
+    return entry.source, entry.confirmed, entry.notice, days

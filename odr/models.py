@@ -3,7 +3,8 @@
 China's working days are weekdays, except the days off of the State Council's holiday
 schedule, plus the weekend days it turns into make-up working days (调休上班). The schedule
 is published year by year, so it lives in the database: seeded from the `chinesecalendar`
-package for the years it covers and entered by an administrator for the years after.
+package for the years it covers, imported from each new State Council notice
+(`calendar_import`), and computed from the statute for years whose notice is not out yet.
 """
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -13,10 +14,19 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CalendarSource(models.TextChoices):
-    """Where a row came from: a re-seed refreshes the package's rows, never an admin's."""
+    """Where a day came from. A day with no row follows the weekend rule.
 
+    A State Council notice (imported with `calendar_import`, or transcribed by the
+    chinesecalendar package, or typed in the admin) confirms a year; the statute (the
+    全国年节及纪念日放假办法, computed by the `holidays` package) gives the statutory days
+    off and their compensatory days of a year whose notice is not out yet, and leaves it
+    provisional. A re-seed refreshes the package's rows, never an admin's or a notice's.
+    """
+
+    NOTICE = "notice", _("State Council notice")
     CHINESECALENDAR = "chinesecalendar", _("chinesecalendar package")
     ADMIN = "admin", _("entered in the admin")
+    STATUTE = "statute", _("statute (the holiday measures), not yet confirmed by a notice")
 
 
 class CalendarDay(models.Model):
@@ -54,11 +64,13 @@ class CalendarDay(models.Model):
 
 
 class CalendarYear(models.Model):
-    """A year whose schedule is complete; without it the year counts weekends alone.
+    """A year whose schedule is entered: confirmed by a notice, or the statute's alone.
 
     Day rows of a year without this row are a draft and are ignored, so an administrator
-    can enter a new year's schedule day by day and switch it on at once: deadlines computed
-    before are marked provisional and are recomputed on the official schedule.
+    can enter a new year's schedule day by day and switch it on at once. A year with no
+    row at all counts on the statute computed on the fly (odr/calendar.py), provisional
+    like a stored statute year; deadlines computed on it are recomputed when the notice is
+    imported.
     """
 
     year = models.PositiveSmallIntegerField(
@@ -73,6 +85,14 @@ class CalendarYear(models.Model):
         default=CalendarSource.ADMIN,
     )
     loaded_at = models.DateTimeField(_("loaded at"), default=timezone.now)
+    # False for a year counted on the statute alone: its deadlines are provisional.
+    confirmed = models.BooleanField(_("confirmed by a notice"), default=True)
+    notice = models.CharField(
+        _("notice"),
+        max_length=300,
+        blank=True,
+        help_text=_("The State Council notice's title and number."),
+    )
 
     class Meta:
         ordering = ["year"]

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from cases import rulesets
 from cases.categories import CATEGORY_CHOICES
 from cases.models import State
 from supervision.selectors.dashboard import STAGES, Figures, Row
@@ -21,16 +22,13 @@ STAGE_LABELS = {
     "performance": gettext_lazy("performance"),
     "ended": gettext_lazy("ended"),
 }
-CLOCK_LABELS = {
-    "negotiation_answer": gettext_lazy("merchant's answer"),
-    "acceptance_decision": gettext_lazy("acceptance decision"),
-    "review_acceptance": gettext_lazy("acceptance decision"),
-    "mediation_limit": gettext_lazy("mediation limit"),
-    "termination_notice": gettext_lazy("termination notice"),
-    "arbitration_acceptance": gettext_lazy("arbitration acceptance"),
-    "performance": gettext_lazy("performance"),
-    "limitation": gettext_lazy("limitation"),
-}
+
+
+def clock_label(key: str) -> str:
+    """A clock's name as its rule set declares it, in the current language."""
+    return rulesets.clock_label(key, get_language())
+
+
 CATEGORY_LABELS = dict(CATEGORY_CHOICES)
 FIGURES = (
     "summary",
@@ -123,8 +121,8 @@ def figure_tables(figures: Figures) -> dict[str, Table]:
             name="overdue",
             title=_("Overdue cases by deadline"),
             columns=[_("deadline"), _("code"), _("cases")],
-            rows=[[str(CLOCK_LABELS.get(c, c)), c, n] for c, n in figures.overdue_by_clock.items()],
-            chart=[(str(CLOCK_LABELS.get(c, c)), n) for c, n in figures.overdue_by_clock.items()],
+            rows=[[clock_label(c), c, n] for c, n in figures.overdue_by_clock.items()],
+            chart=[(clock_label(c), n) for c, n in figures.overdue_by_clock.items()],
         ),
         Table(
             name="median_time",

@@ -226,6 +226,7 @@ SPECS: dict[str, Spec] = {
     ),
     # The case page and its forms.
     "cases:detail": Spec("negotiation", insider="consumer"),
+    "cases:deadlines": Spec("negotiation", insider="consumer", shows=False),
     "cases:offer_make": Spec("negotiation", _offer),
     "cases:offer_accept": Spec("negotiation", cross=MIRROR),
     "cases:offer_reject": Spec("negotiation", lambda w: {"reason": "no"}, cross=MIRROR),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseEvent, CaseRole, Message, Offer, State, case_roles
 from cases.rooms import check_room
-from cases.services import clocks
+from cases.services.actions import case_act
 from cases.services.events import event_append
 from cases.services.transitions import case_transition
 from odr.errors import Conflict, DomainError, NotAllowed
@@ -32,20 +32,20 @@ def _lock(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
-def _merchant_answered(case: Case, side: str) -> None:
-    """The merchant's first answer stops the negotiation clock."""
+def _merchant_answered(case: Case, side: str, actor) -> None:
+    """The merchant's first answer: an action that ends its answer clock, met or late by
+    the clock's due time (not by whether the sweep has run)."""
     if side == Offer.Side.MERCHANT and case.merchant_answered_at is None:
         now = timezone.now()
         Case.objects.filter(pk=case.pk).update(merchant_answered_at=now)
         case.merchant_answered_at = now
-        # Within the deadline by the clock's due time, not by whether the sweep has run.
-        on_time = clocks.deadline_end_by(case=case, clock_key="negotiation_answer", at=now) == "met"
-        event_append(
+        case_act(
             case=case,
-            kind="negotiation.merchant_answered",
-            actor=None,
-            actor_role="system",
-            payload={"answered_at": now.isoformat(), "within_deadline": on_time},
+            name="merchant_answer",
+            actor=actor,
+            payload={"answered_at": now.isoformat()},
+            locked=True,
+            at=now,
         )
 
 
@@ -117,7 +117,7 @@ def offer_make(
             },
             visibility=CaseEvent.Visibility.PARTIES,
         )
-        _merchant_answered(case, side)
+        _merchant_answered(case, side, actor)
     return offer
 
 
@@ -168,7 +168,7 @@ def _offer_accept(*, offer: Offer, actor) -> Case:
         offer.decided_at = timezone.now()
         offer.save(update_fields=["status", "decided_by", "decided_at"])
         due = timezone.localdate() + dt.timedelta(days=offer.performance_days)
-        _merchant_answered(case, side)
+        _merchant_answered(case, side, actor)
         case = case_transition(
             case=case,
             name="settle",
@@ -210,7 +210,7 @@ def _offer_reject(*, offer: Offer, actor, reason: str = "") -> Offer:
             actor_role=side,
             payload={"offer": offer.pk, "reason": reason[:MAX_MESSAGE]},
         )
-        _merchant_answered(case, side)
+        _merchant_answered(case, side, actor)
     return offer
 
 
@@ -262,5 +262,5 @@ def message_post(
             actor_role=side,
             payload={"room": room, "seq": message.seq},
         )
-        _merchant_answered(case, side)
+        _merchant_answered(case, side, actor)
     return message

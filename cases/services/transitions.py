@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
 from accounts.models import ArbitrationBody, Role, User
-from cases.models import SYSTEM, Case, CaseEvent, State, case_roles
+from cases.models import TERMINAL_STATES, Case, CaseEvent, Deadline, State, case_roles
 from cases.rulesets import ruleset_by_key
 from cases.services import clocks
 from cases.services.events import event_append
@@ -104,6 +104,9 @@ def field_choices(case: Case, spec: FieldSpec) -> list[tuple[str, str]]:
     if spec.name == "ground":
         rules = ruleset_by_key(case.ruleset)
         grounds = rules.refusal_grounds if case.state == State.REVIEW else rules.termination_grounds
+        if case.state != State.REVIEW and not mediation_limit_passed(case):
+            # "No agreement within the limit" is a ground only once the limit has passed.
+            grounds = tuple(g for g in grounds if g.code != TIME_LIMIT_GROUND)
         return [
             (g.code, f"{g.article.en} {g.text_en}" if english else f"{g.article.zh} {g.text_zh}")
             for g in grounds
@@ -121,6 +124,30 @@ def field_choices(case: Case, spec: FieldSpec) -> list[tuple[str, str]]:
     if spec.name == "body":
         return [(str(b.pk), b.name) for b in ArbitrationBody.objects.order_by("name")]
     return []
+
+
+TIME_LIMIT_GROUND = "time_limit"
+MEDIATION_LIMIT = "mediation_limit"
+
+
+def mediation_limit_passed(case: Case, now: dt.datetime | None = None) -> bool:
+    """Whether the case's mediation limit has passed on a date that can no longer move."""
+    now = now or timezone.now()
+    for deadline in Deadline.objects.filter(case=case, clock=MEDIATION_LIMIT).exclude(
+        status=Deadline.Status.CANCELLED
+    ):
+        if deadline.status == Deadline.Status.EXPIRED or (
+            deadline.status == Deadline.Status.RUNNING and clocks.may_act_on(deadline, now)
+        ):
+            return True
+    return False
+
+
+def _regulator_terminates(case: Case, actor) -> bool:
+    """A regulator (not the case's mediator) ends mediation only on the time-limit ground,
+    once the limit has passed: the sweep hands the case to the office then."""
+    roles = case_roles(case, actor)
+    return "regulator" in roles and "mediator" not in roles
 
 
 class _Invalid(Exception):
@@ -199,6 +226,9 @@ def transitions_available(*, case: Case, actor) -> list[TransitionSpec]:
         spec = SPECS[transition.name]
         if (spec.name, case.state) in VIA_OFFER or spec.via:
             continue
+        regulator_early = spec.name == "terminate" and _regulator_terminates(case, actor)
+        if regulator_early and not mediation_limit_passed(case):
+            continue
         result.append(spec)
     return result
 
@@ -263,6 +293,15 @@ def case_transition(
         if not can_proceed(method):
             raise Conflict(_condition_message(case, name), code="condition_not_met")
         values = _parse(case, SPECS[name], data)
+        regulator = name == "terminate" and _regulator_terminates(case, actor)
+        if regulator and values.get("ground") != TIME_LIMIT_GROUND:
+            raise NotAllowed(
+                _(
+                    "The office ends a mediation only once its time limit has passed, on "
+                    "that ground; the mediator ends it on any other."
+                ),
+                code="not_your_action",
+            )
         kwargs = _kwargs(case, name, values)
         from_state = case.state
         # The role the actor acts in, before the transition may change it (a declining
@@ -342,33 +381,10 @@ def _payload(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _move_clocks(case: Case, name: str, actor, now: dt.datetime) -> None:
-    """Which clocks a transition stops and starts (DESIGN.md, Clocks)."""
-    if name == "start_negotiation":
-        clocks.deadline_start(case=case, clock_key="negotiation_answer", start=now)
-    elif name in ("request_review", "escalate"):
-        expired = actor is SYSTEM and name == "escalate"
-        status = clocks.Deadline.Status.EXPIRED if expired else clocks.Deadline.Status.CANCELLED
-        clocks.deadline_end(case=case, clock_key="negotiation_answer", status=status)
-        clocks.deadline_start(case=case, clock_key="acceptance_decision", start=now)
-    elif name in ("accept", "reject"):
-        clocks.deadline_end(case=case, clock_key="acceptance_decision")
-        if name == "accept":
-            clocks.deadline_start(case=case, clock_key="mediation_limit", start=now)
-    elif name in ("reach_agreement", "terminate"):
-        clocks.deadline_end(case=case, clock_key="mediation_limit")
-    elif name == "refer_to_arbitration":
-        clocks.deadline_start(case=case, clock_key="arbitration_acceptance", start=now)
-    elif name in ("arbitration_accept", "arbitration_decline"):
-        clocks.deadline_end(case=case, clock_key="arbitration_acceptance")
-    if name in ("settle", "reach_agreement", "record_award"):
-        clocks.deadlines_cancel_all(case=case)
-        clocks.deadline_start(
-            case=case, clock_key=clocks.PERFORMANCE, start=now, due_on=case.performance_due_on
-        )
-    elif name in ("confirm_performance", "report_breach"):
-        clocks.deadline_end(case=case, clock_key=clocks.PERFORMANCE)
-    if case.state in (State.CLOSED, State.REJECTED, State.WITHDRAWN):
-        clocks.deadlines_cancel_all(case=case)
+def _move_clocks(case: Case, name: str, actor, now: dt.datetime) -> dict[str, str]:
+    """The clocks the rule set says this transition ends, cancels and starts."""
+    moved = clocks.clocks_move(case=case, step=name, at=now)
+    if case.state in TERMINAL_STATES:
         case.closed_at = now
         Case.objects.filter(pk=case.pk).update(closed_at=now)
+    return moved

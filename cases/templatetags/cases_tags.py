@@ -6,24 +6,17 @@ templates show the consumer's cases, the merchant's inbox and the regulator's qu
 
 from django import template
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from cases import rulesets
 from cases.models import CaseRole, ComplaintDraft
 from cases.views import case_rows, review_rows
 
 register = template.Library()
 
 HOME_LIMIT = 10
-
-CLOCK_LABELS = {
-    "negotiation_answer": _("Merchant's answer"),
-    "acceptance_decision": _("Decision on accepting the complaint"),
-    "mediation_limit": _("Time limit for mediation"),
-    "termination_notice": _("Notice that mediation has ended"),
-    "arbitration_acceptance": _("Arbitration body's decision on the referral"),
-    "performance": _("Carrying out what was agreed"),
-}
 
 ACTOR_LABELS = {
     CaseRole.CONSUMER: _("consumer"),
@@ -41,7 +34,8 @@ _DRAFT_CONTENT = ("merchant", "merchant_name", "facts", "request", "category")
 
 @register.filter
 def clock_label(clock: str) -> str:
-    return str(CLOCK_LABELS.get(clock, clock))
+    """The clock's name as its rule set declares it, in the page's language."""
+    return rulesets.clock_label(clock, get_language())
 
 
 @register.filter

@@ -74,7 +74,11 @@ def test_detail_shows_the_case(client, c, cases):
     assert body["possible_duplicate_of"] is None
     (deadline,) = [d for d in body["deadlines"] if d["status"] == "running"]
     assert deadline["clock"] == "acceptance_decision"
-    assert "第十四条" in deadline["citation"]
+    assert deadline["label"] == "受理决定"
+    assert deadline["citation"].startswith("《市场监督管理投诉举报处理办法》")
+    # The drafting note about the text still to be confirmed is for staff, not the API.
+    assert "待与正式文本核对" not in deadline["citation"]
+    assert deadline["latest_at"] == deadline["due_at"]
 
 
 def test_the_assigned_mediator_sees_the_case_once_accepted(client, c, cases):

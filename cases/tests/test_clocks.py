@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from accounts.tests import factories as af
 from cases.models import Case, CaseEvent, Deadline, State
@@ -110,12 +111,15 @@ def test_a_deadline_in_a_year_without_holiday_data_is_provisional():
     with cf.frozen(when):
         case = cf.submit(merchant=af.MerchantFactory(), now=when)
     deadline = _deadline(case, "acceptance_decision")
-    assert (deadline.due_on, deadline.provisional) == (D(2027, 1, 6), True)
+    # 2027 counts on the statute until its notice is entered: 元旦 is a day off.
+    assert (deadline.due_on, deadline.provisional) == (D(2027, 1, 7), True)
+    assert deadline.latest_at > deadline.due_at  # a notice may still add days off
     started = CaseEvent.objects.get(case=case, kind="deadline.started")
     assert started.payload == {
         "clock": "acceptance_decision",
-        "due_on": "2027-01-06",
+        "due_on": "2027-01-07",
         "provisional": True,
+        "latest_on": timezone.localdate(deadline.latest_at).isoformat(),
     }
 
 
@@ -135,8 +139,13 @@ def test_an_expired_negotiation_is_escalated_to_review():
     acceptance = _deadline(case, "acceptance_decision")
     assert (acceptance.status, acceptance.started_at) == ("running", when)
     assert acceptance.due_on == add_working_days(D(2026, 10, 17), 7).date == D(2026, 10, 27)
-    assert _kinds_after(case, seq) == ["transition.escalate", "deadline.started"]
-    escalation = CaseEvent.objects.get(case=case, seq=seq + 1)
+    # The clock is marked passed first, then the case escalates on it (the clock declares it).
+    assert _kinds_after(case, seq) == [
+        "deadline.expired",
+        "transition.escalate",
+        "deadline.started",
+    ]
+    escalation = CaseEvent.objects.get(case=case, seq=seq + 2)
     assert (escalation.actor_id, escalation.actor_role) == (None, "system")
     assert (escalation.from_state, escalation.to_state) == ("negotiation", "review")
     assert case_log_verify(case=fresh).ok

@@ -274,6 +274,7 @@ def test_an_enrolled_merchant_gets_the_complaint_first_with_ten_working_days():
         "clock": "negotiation_answer",
         "due_on": "2026-10-16",
         "provisional": False,
+        "latest_on": "2026-10-16",
     }
 
 

@@ -50,15 +50,19 @@ def test_merchant_offer_is_recorded_and_is_the_merchants_answer(c, case):
         c.merchant_staff.pk,
         "merchant",
     )
+    # An action of the merchant's that changes no state (cases/services/actions.py).
     assert (answered.kind, answered.actor_id, answered.actor_role) == (
         "negotiation.merchant_answered",
-        None,
-        "system",
+        c.merchant_staff.pk,
+        "merchant",
     )
     fresh = Case.objects.get(pk=case.pk)
+    answered_at = fresh.merchant_answered_at.isoformat()
     assert answered.payload == {
-        "answered_at": fresh.merchant_answered_at.isoformat(),
-        "within_deadline": True,
+        "action": "merchant_answer",
+        "at": answered_at,
+        "answered_at": answered_at,
+        "clocks": {"negotiation_answer": "met"},
     }
     assert made.payload == {
         "offer": offer.pk,
@@ -361,7 +365,7 @@ def test_the_merchants_answer_is_recorded_once(c, case):
     negotiation.message_post(case=case, actor=staff, body="请考虑")
     answered = CaseEvent.objects.filter(case=case, kind="negotiation.merchant_answered")
     assert answered.count() == 1
-    assert answered.get().payload["within_deadline"] is True
+    assert answered.get().payload["clocks"] == {"negotiation_answer": "met"}
     assert cf.event_kinds(case)[3:] == [
         "message.posted",
         "negotiation.merchant_answered",
@@ -378,9 +382,9 @@ def test_an_answer_after_the_deadline_is_not_within_it(c):
     with cf.frozen(cf.at(2026, 10, 17, 0, 2)):  # late, before the sweep ran
         negotiation.message_post(case=case, actor=c.actor("merchant_staff"), body="抱歉来晚了")
     answered = CaseEvent.objects.get(case=case, kind="negotiation.merchant_answered")
-    assert answered.payload["within_deadline"] is False
+    assert answered.payload["clocks"] == {"negotiation_answer": "late"}
     clock = _clock(case)
-    assert (clock.status, clock.ended_at) == ("expired", cf.at(2026, 10, 17, 0, 2))
+    assert (clock.status, clock.ended_at) == ("late", cf.at(2026, 10, 17, 0, 2))
     # The sweep then has nothing left to escalate: the merchant did answer.
     assert _sweep_escalated(cf.at(2026, 10, 17, 0, 5)) == []
     assert Case.objects.get(pk=case.pk).state == "negotiation"

@@ -884,3 +884,32 @@ def test_a_transition_through_the_service_shows_up_on_the_page(client):
     assert 'data-state="mediation_failed"' in page.text
     assert 'data-transition="close"' in page.text
     assert "双方分歧太大" in page.text
+
+
+def test_the_case_page_counts_down_in_working_days_with_the_due_hour_and_notes_for_staff(client):
+    c = cf.cast()
+    when = cf.at(2026, 9, 28)
+    with cf.frozen(when):
+        case = cf.submit(consumer=c.consumer, merchant=af.MerchantFactory(), now=when)
+        af.login(client, c.consumer)
+        page = client.get(f"/cases/{case.reference}/")
+        # 7 working days after Monday 28 September, past National Day: 13 October.
+        assert "还剩 7 个工作日" in page.text
+        assert "15 个自然日" in page.text
+        assert "2026-10-13 23:59" in page.text and "（北京时间）" in page.text
+        assert f'hx-get="/cases/{case.reference}/deadlines/"' in page.text
+        # The parties read the rule, not the drafting note about it.
+        assert "待与正式文本核对" not in page.text
+        assert "工作人员须知" not in page.text
+        fragment = client.get(f"/cases/{case.reference}/deadlines/")
+        assert fragment.status_code == 200
+        assert 'id="deadlines"' in fragment.text and "<html" not in fragment.text
+        af.login(client, c.regulator)
+        staff = client.get(f"/cases/{case.reference}/")
+        assert "工作人员须知" in staff.text and "待与正式文本核对" in staff.text
+    with cf.frozen(cf.at(2026, 10, 12)):
+        af.login(client, c.consumer)
+        assert "还剩 1 个工作日" in client.get(f"/cases/{case.reference}/deadlines/").text
+    with cf.frozen(cf.at(2026, 10, 14)):
+        af.login(client, c.consumer)
+        assert "期限已于2026-10-13届满" in client.get(f"/cases/{case.reference}/deadlines/").text

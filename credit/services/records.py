@@ -128,7 +128,9 @@ def records_for_event(
         seconds = None
         if answer_started_at is not None:
             seconds = max(0, int((answered_at - answer_started_at).total_seconds()))
-        on_time = payload.get("within_deadline") is not False
+        # The answer clock's judgement (cases/services/actions.py puts it in the event).
+        judged = (payload.get("clocks") or {}).get("negotiation_answer")
+        on_time = payload.get("within_deadline") is not False and judged != "late"
         return [
             RecordDraft(
                 K.ANSWERED if on_time else K.ANSWERED_LATE,

@@ -29,10 +29,10 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import Case, CaseEvent, CaseRole, case_roles
+from cases.models import SYSTEM, Case, CaseEvent, CaseRole, case_roles
 from cases.services.events import event_append
 from documents.errors import DocumentIntegrityError, TransientSigningError
-from documents.kinds import SPECS, document_language
+from documents.kinds import SPECS, Kind, document_language
 from documents.models import ConfirmationCode, Document, documents_storage
 from odr.errors import Conflict, DomainError, NotAllowed
 
@@ -167,7 +167,26 @@ def _issue(
             **(extra or {}),
         },
     )
+    if document.kind == Kind.TERMINATION_NOTICE:
+        _termination_notice_delivered(case, document)
     return document
+
+
+def _termination_notice_delivered(case: Case, document: Document) -> None:
+    """The signed termination notice is in both parties' case files and their notices go
+    out with its issue: that is the telling the termination-notice clock waits for."""
+    from cases.services.actions import ACTIONS, case_act
+
+    if case.state not in ACTIONS["termination_notice_delivered"].states:
+        return  # the case has moved on (closed): its clocks were cancelled with it
+    case_act(
+        case=case,
+        name="termination_notice_delivered",
+        actor=SYSTEM,
+        payload={"document": document.number},
+        locked=True,
+        at=document.signed_at,
+    )
 
 
 def document_render(*, document_id: int) -> Document:

@@ -28,20 +28,17 @@ from cases.rulesets import ruleset_by_key
 from notifications import selectors
 from notifications.models import Notification
 from notifications.quiet_hours import sms_not_before
-from notifications.selectors import ARBITRATION, CONSUMER, MEDIATOR, MERCHANT, REGULATOR
+from notifications.selectors import CONSUMER, MEDIATOR, MERCHANT, REGULATOR
 from notifications.services.live import inbox_changed
 from notifications.texts import FOOTER, LINK_LINE, Rendered, language_of, render
 
 logger = logging.getLogger(__name__)
 
-# Template kind (event kind, ":clock" for deadline events) -> who is told, in this order.
+# Template kind (event kind) -> who is told, in this order. Who is told of a clock's
+# start, reminder and expiry is declared with the clock (cases/rulesets.py, Clock.notify):
+# a complaint's "received" notice to the consumer rides on the clock that starts, so it
+# can say by when.
 ROUTES: dict[str, tuple[str, ...]] = {
-    # A complaint arrives: with the merchant (ODR) or with the regulator. The consumer's
-    # "received" notice rides on the clock that starts, so it can say by when.
-    "deadline.started:negotiation_answer": (CONSUMER, MERCHANT),
-    "deadline.started:acceptance_decision": (CONSUMER, REGULATOR),
-    "deadline.started:mediation_limit": (MEDIATOR,),
-    "deadline.started:arbitration_acceptance": (ARBITRATION,),
     "offer.made": (CONSUMER, MERCHANT),
     "offer.rejected": (CONSUMER, MERCHANT),
     "message.posted": (CONSUMER, MERCHANT),
@@ -60,15 +57,6 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "transition.confirm_performance": (MERCHANT, MEDIATOR),
     "transition.report_breach": (MERCHANT, MEDIATOR),
     "transition.withdraw": (MERCHANT, MEDIATOR),  # + regulators when it was under review
-    "deadline.reminder:negotiation_answer": (MERCHANT,),
-    "deadline.reminder:acceptance_decision": (REGULATOR,),
-    "deadline.reminder:mediation_limit": (MEDIATOR,),
-    "deadline.reminder:arbitration_acceptance": (ARBITRATION,),
-    "deadline.reminder:performance": (CONSUMER, MERCHANT),
-    "deadline.overdue:acceptance_decision": (REGULATOR,),
-    "deadline.overdue:mediation_limit": (MEDIATOR, REGULATOR),
-    "deadline.overdue:arbitration_acceptance": (ARBITRATION, REGULATOR),
-    "deadline.overdue:performance": (CONSUMER, MERCHANT, REGULATOR),
     # Appended by apps still to come (mediation, documents); routed and worded already.
     "mediation.session_scheduled": (CONSUMER, MERCHANT, MEDIATOR),
     "mediation.session_reminder": (CONSUMER, MERCHANT, MEDIATOR),
@@ -79,7 +67,14 @@ ROUTES: dict[str, tuple[str, ...]] = {
 # Chatty events go to the inbox only, never by SMS or email.
 INAPP_ONLY = frozenset({"message.posted"})
 # The event kinds the handlers are registered for (apps.py).
-EVENT_KINDS = tuple(sorted({kind.split(":", 1)[0] for kind in ROUTES}))
+CLOCK_EVENT_KINDS = (
+    "deadline.started",
+    "deadline.reminder",
+    "deadline.overdue",
+    "deadline.expired",
+    "deadline.moved",
+)
+EVENT_KINDS = tuple(sorted({kind.split(":", 1)[0] for kind in ROUTES} | set(CLOCK_EVENT_KINDS)))
 
 _MONTHS = (
     "January",
@@ -102,14 +97,6 @@ _OFFER_KINDS = {
     "compensation": ("赔偿", "compensation"),
     "other": ("其他方案", "other proposal"),
 }
-_CLOCK_NAMES = {
-    "negotiation_answer": ("商家答复", "the merchant's answer"),
-    "acceptance_decision": ("受理决定", "the decision on acceptance"),
-    "mediation_limit": ("调解", "mediation"),
-    "termination_notice": ("终止调解告知", "notice of the end of mediation"),
-    "arbitration_acceptance": ("仲裁受理决定", "the decision on the referral"),
-    "performance": ("履行", "performance"),
-}
 
 
 def template_kind(event: CaseEvent) -> str:
@@ -119,8 +106,29 @@ def template_kind(event: CaseEvent) -> str:
     return event.kind
 
 
+def _clock_audiences(event: CaseEvent) -> list[str]:
+    """Who hears of a clock event, from the clock's declaration in the case's rule set. A
+    moved date is told to the parties and to those its start was told to."""
+    clock = ruleset_by_key(event.case.ruleset).clocks.get((event.payload or {}).get("clock", ""))
+    if clock is None:
+        return []
+    notify = clock.notify
+    if event.kind == "deadline.started":
+        return list(notify.start)
+    if event.kind == "deadline.reminder":
+        return list(notify.reminder)
+    if event.kind in ("deadline.overdue", "deadline.expired"):
+        return list(notify.expiry)
+    if event.kind == "deadline.moved":
+        return list(dict.fromkeys((CONSUMER, MERCHANT, *notify.start)))
+    return []
+
+
 def audiences_for(event: CaseEvent) -> list[str]:
-    audiences = list(ROUTES.get(template_kind(event), ()))
+    if event.kind in CLOCK_EVENT_KINDS:
+        audiences = _clock_audiences(event)
+    else:
+        audiences = list(ROUTES.get(template_kind(event), ()))
     if event.kind == "transition.withdraw" and event.from_state == "review":
         audiences.append(REGULATOR)
     if event.visibility == CaseEvent.Visibility.STAFF:
@@ -242,8 +250,17 @@ class EventValues(dict):
         return self.case.arbitration_body.name if self.case.arbitration_body_id else "—"
 
     def _clock_name(self) -> str:
-        names = _CLOCK_NAMES.get(self.payload.get("clock", ""), ("办理", "the next step"))
-        return names[0] if _zh(self.language) else names[1]
+        """The clock's declared name, set into a sentence."""
+        key = self.payload.get("clock", "")
+        clock = ruleset_by_key(self.case.ruleset).clocks.get(key)
+        if clock is None:
+            return "办理" if _zh(self.language) else "the next step"
+        if _zh(self.language):
+            return clock.label_zh
+        return clock.label_en[:1].lower() + clock.label_en[1:]
+
+    def _from(self) -> str:
+        return format_date(self.payload.get("from"), self.language)
 
     def _clock_name_cap(self) -> str:
         name = self._clock_name()

@@ -28,6 +28,7 @@ VALUES = {
     "when": "WHEN",
     "document": "DOC",
     "request_text": "REQUEST",
+    "from": "FROM",
 }
 
 
@@ -37,6 +38,23 @@ def test_every_route_has_words_for_each_recipient_in_both_languages():
             for language in LANGUAGES:
                 text = template_for(kind, audience, language)
                 assert text is not TEXTS["*"]["*"][language], (kind, audience, language)
+
+
+def test_every_clock_declares_audiences_that_have_words_in_both_languages():
+    from cases.rulesets import all_clocks
+
+    for key, clock in all_clocks().items():
+        for kind, audiences in (
+            ("deadline.started", clock.notify.start),
+            ("deadline.reminder", clock.notify.reminder),
+            ("deadline.overdue", clock.notify.expiry),
+            ("deadline.expired", clock.notify.expiry),
+            ("deadline.moved", ("consumer", "merchant", *clock.notify.start)),
+        ):
+            for audience in audiences:
+                for language in LANGUAGES:
+                    text = template_for(f"{kind}:{key}", audience, language)
+                    assert text is not TEXTS["*"]["*"][language], (kind, key, audience)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

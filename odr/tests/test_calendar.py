@@ -4,11 +4,14 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+import holidays
 import pytest
 from django.core.management import CommandError, call_command
 
 from odr.calendar import (
     CALENDAR_DAYS,
+    MARGIN_AFTER_DAYS,
+    MARGIN_BEFORE_DAYS,
     WORKING_DAYS,
     YEARS,
     Deadline,
@@ -19,6 +22,8 @@ from odr.calendar import (
     is_working_day,
     package_years,
     seed_from_package,
+    statutory_days,
+    store_statutory_years,
     working_days_between,
 )
 from odr.models import CalendarDay, CalendarSource, CalendarYear
@@ -36,10 +41,10 @@ def _calendar_seeded():
     seed_from_package(range(2023, 2027))
 
 
-def _enter_2027(*days_off: dt.date) -> None:
-    for day in days_off:
-        CalendarDay.objects.create(date=day, is_working=False, name="元旦")
-    CalendarYear.objects.create(year=2027)
+def _without_2027() -> None:
+    """2027 with nothing entered (as after a flush): it is computed from the statute."""
+    CalendarDay.objects.filter(date__year=2027).delete()
+    CalendarYear.objects.filter(year=2027).delete()
 
 
 class _Clock:
@@ -175,47 +180,141 @@ def test_clock_deadline_refuses_naive_datetimes_and_unknown_units():
         clock_deadline(_Clock(1, "months"), dt.datetime(2026, 9, 28, 9, 0, tzinfo=SHANGHAI))
 
 
-# --- Years without a schedule: provisional, then recomputed ------------------------------
+# --- Years without a notice: the statute, provisional --------------------------------------
+
+BAR_DAYS_OFF_2027 = [
+    D(2027, 1, 1),
+    *(D(2027, 2, day) for day in range(5, 11)),
+    D(2027, 4, 5),
+    D(2027, 5, 3),
+    D(2027, 5, 4),
+    D(2027, 6, 9),
+    D(2027, 9, 15),
+    D(2027, 10, 1),
+    D(2027, 10, 4),
+    D(2027, 10, 5),
+]
 
 
-def test_a_deadline_crossing_into_2027_is_provisional():
-    # Fri 25, Mon 28 – Thu 31 December; 2027 has no schedule: Fri 1 January counts.
-    assert add_working_days(D(2026, 12, 24), 10) == Deadline(D(2027, 1, 7), provisional=True)
+@pytest.mark.parametrize("stored", [True, False], ids=["stored", "computed"])
+def test_2027_without_its_notice_has_the_statutory_days_off(stored):
+    if not stored:
+        _without_2027()
+    for day in BAR_DAYS_OFF_2027:
+        assert is_working_day(day) is False, day
+    assert is_working_day(D(2027, 1, 4)) is True
+    assert is_working_day(D(2027, 2, 11)) is True
+
+
+@pytest.mark.parametrize("stored", [True, False], ids=["stored", "computed"])
+def test_the_bar_deadlines_into_2027_are_right_and_provisional(stored):
+    if not stored:
+        _without_2027()
+    # Fri 25, Mon 28 – Thu 31 December; 元旦 Fri 1 January is off: Mon 4, Tue 5.
+    first = add_working_days(D(2026, 12, 24), 7)
+    assert (first.date, first.provisional) == (D(2027, 1, 5), True)
+    # Tue 2 – Thu 4 February, then 除夕 to 初三 and two days 补假 (5–10 February).
+    second = add_working_days(D(2027, 2, 1), 7)
+    assert (second.date, second.provisional) == (D(2027, 2, 16), True)
+    # The 60th day is 除夕, 5 February: Civil Code art. 203 carries it past the days off.
+    third = add_calendar_days(D(2026, 12, 7), 60)
+    assert (third.date, third.provisional) == (D(2027, 2, 11), True)
+    # How far each could still move if the notice adds days off (docs/adr/0006).
+    assert (first.latest, second.latest, third.latest) == (
+        D(2027, 1, 7),
+        D(2027, 2, 22),
+        D(2027, 2, 15),
+    )
 
 
 def test_a_deadline_in_2026_is_not_provisional_even_near_the_end_of_the_year():
     assert add_working_days(D(2026, 12, 1), 5) == Deadline(D(2026, 12, 8), provisional=False)
     assert add_working_days(D(2026, 12, 24), 5) == Deadline(D(2026, 12, 31), provisional=False)
+    assert add_working_days(D(2026, 12, 24), 5).latest == D(2026, 12, 31)
 
 
-def test_days_of_a_year_not_entered_count_by_the_weekend_rule():
-    assert is_working_day(D(2027, 1, 1)) is True
-    assert is_working_day(D(2027, 1, 2)) is False
-    assert CalendarYear.objects.filter(year=2027).exists() is False
+def test_the_statute_years_are_stored_with_their_source_and_not_confirmed():
+    year = CalendarYear.objects.get(year=2027)
+    assert (year.source, year.confirmed, year.notice) == (CalendarSource.STATUTE, False, "")
+    days = CalendarDay.objects.filter(date__year=2027)
+    assert set(days.values_list("source", flat=True)) == {CalendarSource.STATUTE}
+    assert days.get(date=D(2027, 2, 5)).name == "农历除夕"
+    assert days.get(date=D(2027, 2, 9)).name == "春节（补假）"
+    _without_2027()
+    assert store_statutory_years([2027, 2026]) == (2027,)  # 2026 has its notice
+    assert CalendarDay.objects.filter(date__year=2027).count() == len(statutory_days(2027))
 
 
-def test_entering_2027_makes_the_deadline_official_and_moves_it():
+def test_a_year_far_ahead_is_computed_from_the_statute():
+    assert not CalendarYear.objects.filter(year=2040).exists()
+    assert set(statutory_days(2040)) >= {D(2040, 1, 1), D(2040, 10, 1), D(2040, 5, 1)}
+    assert is_working_day(D(2040, 10, 1)) is False
+    assert add_working_days(D(2040, 9, 28), 1).provisional is True
+
+
+def test_a_year_entered_in_the_admin_makes_the_deadline_official_and_moves_it():
     before = add_working_days(D(2026, 12, 24), 10)
-    _enter_2027(D(2027, 1, 1))
+    _without_2027()
+    # An administrator enters a (fictional) 2027 schedule: 1 and 4 January off.
+    for day in (D(2027, 1, 1), D(2027, 1, 4)):
+        CalendarDay.objects.create(date=day, is_working=False, name="元旦")
+    CalendarYear.objects.create(year=2027)
     after = add_working_days(D(2026, 12, 24), 10)
-    assert (before, after) == (
-        Deadline(D(2027, 1, 7), provisional=True),
-        Deadline(D(2027, 1, 8), provisional=False),
-    )
-    assert is_working_day(D(2027, 1, 1)) is False
+    assert (before.date, before.provisional) == (D(2027, 1, 8), True)
+    assert (after.date, after.provisional, after.latest) == (D(2027, 1, 11), False, D(2027, 1, 11))
 
 
 def test_days_of_a_year_not_yet_switched_on_are_a_draft():
+    _without_2027()
     CalendarDay.objects.create(date=D(2027, 1, 1), is_working=False, name="元旦")
-    assert add_working_days(D(2026, 12, 24), 10) == Deadline(D(2027, 1, 7), provisional=True)
+    CalendarDay.objects.create(date=D(2027, 1, 4), is_working=False, name="测试")
+    # The draft row of 4 January is ignored: 2027 counts on the statute until switched on.
+    assert add_working_days(D(2026, 12, 24), 10).date == D(2027, 1, 8)
     CalendarYear.objects.create(year=2027)
-    assert add_working_days(D(2026, 12, 24), 10) == Deadline(D(2027, 1, 8), provisional=False)
+    assert add_working_days(D(2026, 12, 24), 10) == Deadline(D(2027, 1, 11), provisional=False)
 
 
 def test_a_make_up_working_saturday_entered_for_2027_counts():
+    _without_2027()
+    CalendarDay.objects.create(date=D(2027, 1, 1), is_working=False, name="元旦")
     CalendarDay.objects.create(date=D(2027, 1, 2), is_working=True, name="元旦")
-    _enter_2027(D(2027, 1, 1))
+    CalendarYear.objects.create(year=2027)
     assert add_working_days(D(2026, 12, 31), 1) == Deadline(D(2027, 1, 2), provisional=False)
+
+
+# --- The statute against the notices: holidays and chinesecalendar -----------------------
+
+
+def test_holidays_and_chinesecalendar_agree_on_every_day_off_of_2004_to_2026():
+    """The holidays package carries the notices of the years it knows (its "substituted"
+    days) besides the statute; for 2004–2026 its days off are exactly chinesecalendar's
+    weekdays off. It has no make-up working days (a notice's 调休上班), which is why a
+    notice must still be imported: they make deadlines earlier."""
+    for year in range(2004, 2027):
+        known = {d for d in holidays.China(years=year) if d.year == year}
+        notice_off = {d for d in chinese_calendar.holidays if d.year == year}
+        weekdays_off = {d for d in notice_off if d.weekday() < 5}
+        assert {d for d in known if d.weekday() < 5} == weekdays_off, year
+
+
+def test_the_statute_alone_misses_the_days_a_notice_adds_and_only_next_to_a_holiday():
+    """Where they differ: the days a notice adds (bridge days, a longer Spring Festival)
+    are not the statute's. Each lies from 2 days before to 4 days after a statutory day off:
+    the margin of docs/adr/0006."""
+    outside = []
+    for year in range(2004, 2027):
+        statute = set(statutory_days(year))
+        added = [
+            d
+            for d in chinese_calendar.holidays
+            if d.year == year and d.weekday() < 5 and d not in statute
+        ]
+        assert added, year  # every year's notice added some
+        for day in added:
+            near = statute | set(statutory_days(year + 1)) | set(statutory_days(year - 1))
+            if not any(-MARGIN_BEFORE_DAYS <= (day - s).days <= MARGIN_AFTER_DAYS for s in near):
+                outside.append(day)
+    assert outside == []
 
 
 # --- One query per call ------------------------------------------------------------------
@@ -225,7 +324,7 @@ def test_each_computation_reads_the_calendar_once(django_assert_max_num_queries)
     with django_assert_max_num_queries(1):
         assert add_working_days(D(2026, 1, 5), 45).date == D(2026, 3, 13)
     with django_assert_max_num_queries(1):
-        assert add_working_days(D(2026, 12, 24), 10).date == D(2027, 1, 7)
+        assert add_working_days(D(2026, 12, 24), 10).date == D(2027, 1, 8)
     with django_assert_max_num_queries(1):
         assert add_calendar_days(D(2026, 4, 20), 60).date == D(2026, 6, 22)
     with django_assert_max_num_queries(1):
@@ -255,15 +354,22 @@ def test_a_count_past_the_window_stays_correct(django_assert_num_queries):
 # --- Seeding -----------------------------------------------------------------------------
 
 
-def test_a_fresh_migrate_has_every_year_of_the_package():
+def test_a_fresh_migrate_has_every_year_of_the_package_and_the_statute_after_it():
     assert package_years() == range(2004, 2027)
     years = CalendarYear.objects.filter(source=CalendarSource.CHINESECALENDAR)
     assert list(years.values_list("year", flat=True)) == list(range(2004, 2027))
+    assert set(years.values_list("confirmed", flat=True)) == {True}
+    statute = CalendarYear.objects.filter(source=CalendarSource.STATUTE, confirmed=False)
+    assert list(statute.values_list("year", flat=True)) == list(range(2027, 2031))
 
 
 def test_seed_calendar_is_idempotent():
     call_command("seed_calendar", stdout=_Sink())
-    counts = (CalendarDay.objects.count(), CalendarYear.objects.count())
+    package = CalendarSource.CHINESECALENDAR
+    counts = (
+        CalendarDay.objects.filter(source=package).count(),
+        CalendarYear.objects.filter(source=package).count(),
+    )
     expected_days = len(
         {d for d in chinese_calendar.holidays if d.year >= 2004}
         | {d for d in chinese_calendar.workdays if d.year >= 2004}
@@ -271,7 +377,10 @@ def test_seed_calendar_is_idempotent():
     assert counts == (expected_days, 23)
     out = _Sink()
     call_command("seed_calendar", "--years", "2004-2026", stdout=out)
-    assert (CalendarDay.objects.count(), CalendarYear.objects.count()) == counts
+    assert (
+        CalendarDay.objects.filter(source=package).count(),
+        CalendarYear.objects.filter(source=package).count(),
+    ) == counts
     assert out.text == "Seeded 2004–2026: 0 days created, 0 updated, 0 removed.\n"
 
 
@@ -303,7 +412,7 @@ def test_seed_removes_package_rows_the_package_no_longer_has():
 def test_seed_calendar_refuses_years_the_package_lacks():
     with pytest.raises(CommandError, match="no schedule for 2027; it covers 2004–2026"):
         call_command("seed_calendar", "--years", "2026-2027", stdout=_Sink())
-    assert not CalendarYear.objects.filter(year=2027).exists()
+    assert not CalendarYear.objects.filter(year=2027, confirmed=True).exists()
     with pytest.raises(CommandError, match="--years takes a year or a range"):
         call_command("seed_calendar", "--years", "next", stdout=_Sink())
 
@@ -330,6 +439,7 @@ def test_the_admin_lists_days_and_years(admin_client):
 
 
 def test_a_day_saved_in_the_admin_is_the_admins(admin_client):
+    _without_2027()
     response = admin_client.post(
         "/admin/odr/calendarday/add/",
         {"date": "2027-01-01", "is_working": "", "name": "元旦"},
@@ -340,4 +450,5 @@ def test_a_day_saved_in_the_admin_is_the_admins(admin_client):
     response = admin_client.post("/admin/odr/calendaryear/add/", {"year": "2027"})
     assert response.status_code == 302
     assert CalendarYear.objects.get(year=2027).source == CalendarSource.ADMIN
+    # Only 1 January entered off: the administrator's 2027 is weekends and that day.
     assert add_working_days(D(2026, 12, 24), 10) == Deadline(D(2027, 1, 8), provisional=False)

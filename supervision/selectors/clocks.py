@@ -14,7 +14,8 @@ from supervision.selectors.scope import Scope
 def clocks_met(*, scope: Scope, start: dt.date, end: dt.date) -> dict[str, tuple[int, int]]:
     """{clock: (met, passed)} for deadlines that were met or passed in the period.
 
-    A running deadline already past due counts as passed on the day it fell due.
+    Passed counts every deadline not kept, on the day it fell due: the act came late, the
+    clock ran out, or it is still running past due.
     """
     tz = timezone.get_current_timezone()
     since = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
@@ -22,9 +23,11 @@ def clocks_met(*, scope: Scope, start: dt.date, end: dt.date) -> dict[str, tuple
     now = timezone.now()
     deadlines = Deadline.objects.filter(scope.q("case__division_code"))
     met = Q(status=Deadline.Status.MET, ended_at__gte=since, ended_at__lt=until)
-    passed = Q(status=Deadline.Status.EXPIRED, due_at__gte=since, due_at__lt=until) | Q(
-        status=Deadline.Status.RUNNING, due_at__gte=since, due_at__lt=min(until, now)
-    )
+    passed = Q(
+        status__in=(Deadline.Status.EXPIRED, Deadline.Status.LATE),
+        due_at__gte=since,
+        due_at__lt=until,
+    ) | Q(status=Deadline.Status.RUNNING, due_at__gte=since, due_at__lt=min(until, now))
     rows = (
         deadlines.filter(met | passed)
         .order_by()

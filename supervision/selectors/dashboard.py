@@ -19,6 +19,7 @@ from django.db.models import Case as SqlCase
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from cases import event_kinds
 from cases.models import Case, CaseEvent, Deadline, State
 from odr.divisions import division_prefix
 from supervision.selectors.scope import Scope
@@ -316,11 +317,13 @@ def _sorted(rows: dict[str, Row]) -> list[Row]:
 
 
 def overdue_by_clock(*, cases: QuerySet[Case], now: dt.datetime) -> dict[str, int]:
-    """Cases with a clock past due (still running, or already marked passed), per clock."""
+    """Cases with a clock not kept, per clock: still running past due, passed, or ended by
+    an act that came after its due time (a late decision counts as late)."""
     overdue = (
         Deadline.objects.filter(case__in=cases.order_by().values("pk"))
         .filter(
-            Q(status=Deadline.Status.RUNNING, due_at__lt=now) | Q(status=Deadline.Status.EXPIRED)
+            Q(status=Deadline.Status.RUNNING, due_at__lt=now)
+            | Q(status__in=(Deadline.Status.EXPIRED, Deadline.Status.LATE))
         )
         .order_by()
         .values_list("clock")
@@ -336,6 +339,11 @@ def median_hours_by_state(*, cases: QuerySet[Case]) -> dict[str, float | None]:
     case; stays not yet ended do not count.
     """
     sql, params = cases.order_by().values("pk").query.sql_with_params()
+    # The events that moved a case to a state, as the log's kinds declare (an action that
+    # changes no state appends an event too).
+    changing = event_kinds.state_changing()
+    kinds = ", ".join(["%s"] * len(changing))
+    params = (*changing, *params)
     medians: dict[str, float | None] = dict.fromkeys(TIMED_STATES)
     if connection.vendor == "postgresql":
         query = f"""
@@ -344,7 +352,7 @@ def median_hours_by_state(*, cases: QuerySet[Case]) -> dict[str, float | None]:
                        LEAD(e.created_at) OVER (PARTITION BY e.case_id ORDER BY e.seq)
                            - e.created_at AS stay
                 FROM cases_caseevent e
-                WHERE e.to_state <> '' AND e.case_id IN ({sql})
+                WHERE e.kind IN ({kinds}) AND e.case_id IN ({sql})
             )
             SELECT state,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM stay))
@@ -358,8 +366,7 @@ def median_hours_by_state(*, cases: QuerySet[Case]) -> dict[str, float | None]:
         return medians
     stays: dict[str, list[float]] = defaultdict(list)
     events = (
-        CaseEvent.objects.filter(case__in=cases.order_by().values("pk"))
-        .exclude(to_state="")
+        CaseEvent.objects.filter(case__in=cases.order_by().values("pk"), kind__in=changing)
         .order_by("case_id", "seq")
         .values_list("case_id", "to_state", "created_at")
     )

@@ -28,7 +28,7 @@ from supervision.selectors.clocks import clocks_met
 from supervision.selectors.dashboard import Filters, dashboard_figures
 from supervision.selectors.satisfaction import overall, satisfaction_table, scores_in
 from supervision.selectors.scope import Scope
-from supervision.tables import CLOCK_LABELS, figure_tables
+from supervision.tables import clock_label, figure_tables
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def report_context(*, report: MonthlyReport) -> dict:
     ).order_by("created_at", "id")
     scores = scores_in(scope=scope, start=start, end=end)
     clocks = [
-        (str(CLOCK_LABELS.get(clock, clock)), met, passed, _share(met, met + passed))
+        (clock_label(clock), met, passed, _share(met, met + passed))
         for clock, (met, passed) in clocks_met(scope=scope, start=start, end=end).items()
     ]
     return {

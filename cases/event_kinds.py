@@ -1,0 +1,100 @@
+"""Every kind of event a case's log holds, declared once with what it means.
+
+A reader of the log (the regulator's dashboard, the mediation rooms, the case page's
+timeline, the API) asks this table, never the event's fields, whether an event changed the
+case's state: an action that changes no state (cases/services/actions.py) appends an event
+too. ``timeline`` says who sees an event of the kind on the case page (an event appended as
+staff-only is hidden from the parties whatever its kind; ``"none"`` hides the kind from
+everyone, for bookkeeping such as a reminder already told by a notice).
+
+A kind that appears in ``event_append`` anywhere in the code must be declared here
+(cases/tests/test_event_kinds.py reads the code and checks it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Timeline = Literal["parties", "staff", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class EventKind:
+    key: str
+    meaning: str
+    changes_state: bool = False
+    timeline: Timeline = "parties"
+
+
+def _transitions() -> list[EventKind]:
+    from cases.services.transitions import SPECS
+
+    return [
+        EventKind(f"transition.{name}", f"the case moved: {spec.label}", changes_state=True)
+        for name, spec in SPECS.items()
+    ]
+
+
+_DECLARED = [
+    EventKind("case.submitted", "the complaint was submitted", changes_state=True),
+    EventKind("case.merchant_linked", "the merchant was linked to its platform record"),
+    EventKind(
+        "case.termination_notice_delivered",
+        "the parties were sent the notice that mediation ended (action)",
+    ),
+    EventKind("negotiation.merchant_answered", "the merchant's first answer (action)"),
+    EventKind("offer.made", "a party made an offer"),
+    EventKind("offer.rejected", "a party declined an offer"),
+    EventKind("message.posted", "a message in a room"),
+    EventKind("evidence.added", "evidence was added"),
+    EventKind("note.staff", "a staff note", timeline="staff"),
+    EventKind("deadline.started", "a clock started"),
+    EventKind("deadline.reminder", "a clock is about to pass"),
+    EventKind("deadline.overdue", "a clock passed without the act; it keeps running"),
+    EventKind("deadline.expired", "a clock passed and the sweep acted on it"),
+    EventKind("deadline.moved", "a clock's date moved with the calendar"),
+    EventKind("document.drafted", "a document was drafted", timeline="staff"),
+    EventKind("document.issued", "a signed document was issued"),
+    EventKind("document.confirmed", "a party confirmed a document"),
+    EventKind("document.revoked", "a document was revoked"),
+    EventKind("document.correction_requested", "a party asked for a correction"),
+    EventKind("document.ready", "a document is ready"),
+    EventKind("mediation.session_scheduled", "a mediation session was scheduled"),
+    EventKind("mediation.session_reminder", "a mediation session is about to start"),
+    EventKind("mediation.terms_proposed", "the mediator proposed terms"),
+    EventKind("mediation.terms_accepted", "a party accepted the proposed terms"),
+    EventKind("mediation.party_muted", "the mediator muted a party", timeline="staff"),
+    EventKind("mediation.party_unmuted", "the mediator unmuted a party", timeline="staff"),
+    EventKind("mediation.caucus_started", "the mediator opened a private room"),
+    EventKind("arbitration.agreement_proposed", "an arbitration agreement was proposed"),
+    EventKind("arbitration.referral_delivered", "the referral file reached the body"),
+    EventKind("arbitration.acknowledged", "the body acknowledged the referral"),
+    EventKind("arbitration.info_requested", "the body asked for more information"),
+    EventKind("arbitration.award_filed", "the body filed its award"),
+]
+
+_KINDS: dict[str, EventKind] | None = None
+
+
+def kinds() -> dict[str, EventKind]:
+    """Every declared kind by key (transitions from their specs, the rest from above)."""
+    global _KINDS
+    if _KINDS is None:
+        _KINDS = {k.key: k for k in [*_DECLARED, *_transitions()]}
+    return _KINDS
+
+
+def kind(key: str) -> EventKind | None:
+    return kinds().get(key)
+
+
+def state_changing() -> tuple[str, ...]:
+    """The kinds whose events moved the case to another state."""
+    return tuple(sorted(k.key for k in kinds().values() if k.changes_state))
+
+
+def hidden_from_timeline(*, staff: bool) -> tuple[str, ...]:
+    """The kinds the case page's timeline leaves out for staff, or for the parties."""
+    hidden = ("none",) if staff else ("none", "staff")
+    return tuple(sorted(k.key for k in kinds().values() if k.timeline in hidden))
