@@ -42,6 +42,9 @@ class RecordKind(models.TextChoices):
     BREACH = "breach", _("agreement or award not carried out")
     ADVERSE_AWARD = "adverse_award", _("arbitral award against the merchant")
     REPAIR = "repair", _("credit repair approved")
+    # The deadline a record rested on moved (a holiday notice entered later): the record is
+    # marked and no longer counts; this points at it, and the corrected record follows.
+    REVERSAL = "reversal", _("record reversed: the deadline it rested on moved")
 
 
 class CreditRecord(models.Model):
@@ -85,17 +88,24 @@ class CreditRecord(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["case", "kind"],
-                condition=~Q(kind="repair"),
+                condition=~Q(kind__in=["repair", "reversal"]),
                 name="credit_record_once_per_case",
             ),
             models.UniqueConstraint(
                 fields=["repairs"], condition=Q(kind="repair"), name="credit_repair_once"
             ),
+            models.UniqueConstraint(
+                fields=["repairs"], condition=Q(kind="reversal"), name="credit_reversal_once"
+            ),
             models.CheckConstraint(
                 name="credit_record_has_a_cause",
                 condition=(
                     Q(kind="repair", repairs__isnull=False, source_event__isnull=True)
-                    | (~Q(kind="repair") & Q(repairs__isnull=True, source_event__isnull=False))
+                    | Q(kind="reversal", repairs__isnull=False, source_event__isnull=False)
+                    | (
+                        ~Q(kind__in=["repair", "reversal"])
+                        & Q(repairs__isnull=True, source_event__isnull=False)
+                    )
                 ),
             ),
         ]

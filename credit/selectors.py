@@ -28,6 +28,7 @@ from accounts.models import Merchant, MerchantStore, Role, store_url_key
 from accounts.validators import USCC_ALPHABET
 from credit.index import (
     INDEX_KINDS,
+    REPAIRABLE_KINDS,
     IndexResult,
     decay_expression,
     index_compute,
@@ -179,6 +180,12 @@ def merchant_figures(
 
 def _count(figures: Figures, kind: str, n: int, repaired: int) -> None:
     name = _FIELD_OF_KIND.get(kind)
+    if kind not in REPAIRABLE_KINDS:
+        # Only a reversal marks a record of a kind that cannot be repaired: the deadline it
+        # rested on moved, and the corrected record counts instead.
+        if name:
+            setattr(figures, name, getattr(figures, name) + n - repaired)
+        return
     if name:
         setattr(figures, name, getattr(figures, name) + n)
     figures.repaired += repaired
@@ -202,6 +209,7 @@ def _medians(ids: list[int], now: dt.datetime) -> dict[int, float]:
         occurred_at__lt=window_end(now),
         kind__in=(K.ANSWERED, K.ANSWERED_LATE),
         response_seconds__isnull=False,
+        repaired_at__isnull=True,  # a reversed answer is counted once, by its correction
     )
     if connection.vendor == "postgresql":
         rows = answers.values("merchant_id").annotate(m=_Median("response_seconds")).order_by()

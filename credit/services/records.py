@@ -28,7 +28,7 @@ from django.utils import timezone
 from cases.models import Case, CaseEvent, Deadline
 from credit.deidentify import mask_name
 from credit.models import CreditOutbox, CreditRecord, RecordKind
-from credit.services.rollup import records_insert
+from credit.services.rollup import records_insert, rollup_mark_repaired
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,15 @@ EVENT_KINDS = (
     "transition.confirm_performance",
     "transition.report_breach",
     "case.merchant_linked",
+    # A clock's date moved with the calendar: a record judged on the old date is reversed.
+    "deadline.moved",
 )
+# A moved answer clock whose judgement changed: (status before, status after) -> the kind
+# written on the old date, and the kind the new date gives (None: nothing replaces it).
+_REJUDGED = {
+    ("late", "met"): (K.ANSWERED_LATE, K.ANSWERED),
+    ("met", "late"): (K.ANSWERED, K.ANSWERED_LATE),
+}
 # Termination grounds after which closing the case says nothing about the merchant: the
 # parties settled or the consumer withdrew, a refusal ground turned up after acceptance
 # (the complaint should never have counted), a party died or ceased to exist.
@@ -266,6 +274,9 @@ def credit_records_for_event(event: CaseEvent) -> None:
     case = event.case
     if case.merchant_id is None:
         return  # a merchant not on the platform has no file (until a regulator links it)
+    if event.kind == "deadline.moved":
+        _reverse(event, case)
+        return
     if event.kind == "case.merchant_linked":
         rows = _replay(case)
     else:
@@ -328,3 +339,70 @@ def credit_after_commit(event: CaseEvent) -> None:
             tasks.enqueue(tasks.push_record, outbox_id)
     for merchant_id in {m for m, _ in written}:
         tasks.enqueue(tasks.recompute_merchant, merchant_id)
+
+
+def _reverse(event: CaseEvent, case: Case) -> None:
+    """A record that rested on a deadline that has since moved: appended a reversal that
+    points at it (the record is marked and weighs nothing any more, as a repaired one),
+    then the record the new date gives. Nothing is edited but the mark; once per record.
+    """
+    payload = event.payload or {}
+    if payload.get("clock") != "negotiation_answer":
+        return
+    if payload.get("expired_early"):
+        wrong_kind, right_kind = K.ANSWER_MISSED, None
+    else:
+        found = _REJUDGED.get((payload.get("status_before"), payload.get("status")))
+        if found is None:
+            return
+        wrong_kind, right_kind = found
+    wrong = CreditRecord.objects.filter(
+        case_id=case.pk, kind=wrong_kind, repaired_at__isnull=True
+    ).first()
+    if wrong is None:
+        return
+    now = timezone.now()
+    if not CreditRecord.objects.filter(pk=wrong.pk, repaired_at__isnull=True).update(
+        repaired_at=now
+    ):
+        return
+    rollup_mark_repaired(wrong)
+    common = {
+        "merchant_id": wrong.merchant_id,
+        "case_id": wrong.case_id,
+        "source_event_id": event.pk,
+        "occurred_at": event.created_at,
+        "occurred_day": timezone.localdate(event.created_at).toordinal(),
+        "recorded_at": now,
+        "case_reference": wrong.case_reference,
+        "category": wrong.category,
+        "consumer": wrong.consumer,
+        "division_code": wrong.division_code,
+    }
+    moved = {
+        "clock": "negotiation_answer",
+        "from": payload.get("from"),
+        "to": payload.get("due_on"),
+    }
+    new = [
+        CreditRecord(
+            **common,
+            repairs=wrong,
+            kind=K.REVERSAL,
+            details={**moved, "reversed_kind": wrong.kind},
+        )
+    ]
+    taken = CreditRecord.objects.filter(case_id=case.pk, kind=right_kind).exists()
+    if right_kind is not None and not taken:
+        right = CreditRecord(
+            **{**common, "occurred_at": wrong.occurred_at, "occurred_day": wrong.occurred_day},
+            kind=right_kind,
+            details={**moved, "within_deadline": right_kind == K.ANSWERED, "corrects": wrong.pk},
+            response_seconds=wrong.response_seconds,
+        )
+        new.append(right)
+    records_insert(new)
+    if settings.CREDIT_EXPORT_PUSH_URL:
+        CreditOutbox.objects.bulk_create(
+            [CreditOutbox(record_id=r.pk) for r in _with_ids(new) if r.pk]
+        )

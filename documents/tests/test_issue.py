@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from cases.models import CaseEvent
+from cases.models import CaseEvent, Deadline
 from cases.services.events import case_log_verify
 from documents import tasks
 from documents.handlers import issue_documents
@@ -108,6 +108,15 @@ def test_each_transition_issues_its_documents(cast, django_capture_on_commit_cal
         Kind.TERMINATION_NOTICE,
         Kind.MEDIATION_TRANSCRIPT,
     }
+    # The signed termination notice is the telling its clock waits for (a 7-working-day
+    # limit from the decision): issued the same day, it ends the clock met, as an action.
+    deadline = Deadline.objects.get(case=case, clock="termination_notice")
+    assert deadline.status == "met"
+    delivered = CaseEvent.objects.get(case=case, kind="case.termination_notice_delivered")
+    notice = Document.objects.get(kind=Kind.TERMINATION_NOTICE)
+    assert delivered.payload["document"] == notice.number
+    assert delivered.payload["clocks"] == {"termination_notice": "met"}
+    assert (delivered.from_state, delivered.to_state) == ("", "")
 
 
 def test_without_a_signing_key_nothing_is_made_and_the_sweep_catches_up(
