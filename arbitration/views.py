@@ -246,6 +246,10 @@ def referral_act(request: HttpRequest, ref: str, action: str) -> HttpResponse:
 # --- The parties' page -----------------------------------------------------------------
 
 
+def _both_signed(agreement: dict | None) -> bool:
+    return bool(agreement and agreement["consumer_signed"] and agreement["merchant_signed"])
+
+
 def _may_sign(agreement: dict | None, roles: set[str]) -> bool:
     """Whether the viewer is a party whose side has not signed yet (the link then asks them
     to sign; everyone else, the mediator included, only reads)."""
@@ -269,7 +273,10 @@ def _case_page(request, case, form: AgreementForm | None = None, status: int = 2
         "form": form or AgreementForm(bodies=consent.bodies_eligible(case=case)),
         "can_propose": case.state == "mediation_failed" and bool(bodies),
         # consent.case_refer lets the consumer or the mediator refer; others are told who.
+        # Only once both parties have signed the agreement (the button before that would
+        # only lead to a refusal).
         "can_refer": case.state == "mediation_failed"
+        and _both_signed(data.get("agreement"))
         and bool(roles & {CaseRole.CONSUMER, CaseRole.MEDIATOR}),
         "may_sign": _may_sign(data.get("agreement"), roles),
         "award": data["award"],

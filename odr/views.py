@@ -1,7 +1,8 @@
-"""Site-wide pages: home and health."""
+"""Site-wide pages: home, health, and the page for a form sent after it expired."""
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -20,3 +21,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form sent from a page that expired (or after a sign-out) gets a
+    page in the user's language that says what happened and leads back, not Django's
+    developer page."""
+    back = request.META.get("HTTP_REFERER", "")
+    safe = url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return render(request, "403_csrf.html", {"back": back if safe else ""}, status=403)

@@ -192,8 +192,15 @@ def test_who_is_asked_to_sign_and_who_may_refer(c, client):
     consumer, merchant, mediator = page(c.consumer), page(c.merchant_staff), page(c.mediator)
     assert "阅读并签署协议" in consumer and "阅读并签署协议" in merchant
     assert "阅读并签署协议" not in mediator and "阅读协议" in mediator
-    assert 'data-action="refer"' in consumer and 'data-action="refer"' in mediator
-    assert 'data-action="refer"' not in merchant and 'id="refer-by"' in merchant
+    # Nobody may refer before both have signed: no button, and the line says why.
+    for text in (consumer, merchant, mediator):
+        assert 'data-action="refer"' not in text and 'id="refer-by"' in text
     f.sign_directly(agreement, "consumer", c=c)
     assert "阅读并签署协议" not in page(c.consumer)
     assert "阅读并签署协议" in page(c.merchant_staff)
+    assert 'data-action="refer"' not in page(c.consumer)
+    # Both signed: the consumer and the mediator now have the button; the merchant does not.
+    f.sign_directly(agreement, "merchant", c=c)
+    consumer, merchant, mediator = page(c.consumer), page(c.merchant_staff), page(c.mediator)
+    assert 'data-action="refer"' in consumer and 'data-action="refer"' in mediator
+    assert 'data-action="refer"' not in merchant and 'id="refer-by"' in merchant

@@ -24,6 +24,8 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="") or get_random_secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A form sent after its page expired: a page in the user's language (odr/views.py).
+CSRF_FAILURE_VIEW = "odr.views.csrf_failure"
 
 INSTALLED_APPS = [
     "daphne",

@@ -127,12 +127,14 @@ def test_both_parties_sign_then_the_consumer_refers(
     # Signed: the link now only reads the agreement.
     expect(consumer.locator("#sign-agreement")).to_have_text("阅读协议")
 
-    # Referring now is refused, with a message that names the missing signature.
-    agreement_card.locator('button[data-action="refer"]').click()
-    expect(consumer.locator("ul.messages li.error")).to_have_text("经营者尚未签署仲裁协议。")
+    # No referral yet: the button appears only once both have signed, and the page says so.
+    expect(agreement_card.locator('button[data-action="refer"]')).to_have_count(0)
+    expect(agreement_card.locator("#refer-by")).to_have_text(
+        "双方签署后，由消费者或调解员将案件移送仲裁。"
+    )
     expect(consumer.locator("h1 [data-state]")).to_have_attribute("data-state", "mediation_failed")
     _assert_fits_the_phone(consumer)
-    _screenshot(consumer, "3-consumer-refer-refused")
+    _screenshot(consumer, "3-consumer-waits-for-the-merchant")
     assert Case.objects.get(pk=case.pk).state == State.MEDIATION_FAILED
     assert not CaseEvent.objects.filter(case=case, kind="transition.refer_to_arbitration").exists()
     assert not Referral.objects.filter(case=case).exists()
