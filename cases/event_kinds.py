@@ -14,7 +14,9 @@ A kind that appears in ``event_append`` anywhere in the code must be declared he
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+
+from django.utils.translation import gettext_lazy as _
 
 Timeline = Literal["parties", "staff", "none"]
 
@@ -22,7 +24,8 @@ Timeline = Literal["parties", "staff", "none"]
 @dataclass(frozen=True, slots=True)
 class EventKind:
     key: str
-    meaning: str
+    meaning: str  # for the engineer reading the log
+    label: Any = ""  # what the case page's timeline calls it (gettext)
     changes_state: bool = False
     timeline: Timeline = "parties"
 
@@ -31,47 +34,135 @@ def _transitions() -> list[EventKind]:
     from cases.services.transitions import SPECS
 
     return [
-        EventKind(f"transition.{name}", f"the case moved: {spec.label}", changes_state=True)
+        EventKind(
+            f"transition.{name}", f"the case moved: {name}", label=spec.label, changes_state=True
+        )
         for name, spec in SPECS.items()
     ]
 
 
 _DECLARED = [
-    EventKind("case.submitted", "the complaint was submitted", changes_state=True),
-    EventKind("case.merchant_linked", "the merchant was linked to its platform record"),
+    EventKind(
+        "case.submitted",
+        "the complaint was submitted",
+        label=_("Complaint filed"),
+        changes_state=True,
+    ),
+    EventKind(
+        "case.merchant_linked",
+        "the merchant was linked to its platform record",
+        label=_("Merchant record linked"),
+    ),
     EventKind(
         "case.termination_notice_delivered",
         "the parties were sent the notice that mediation ended (action)",
+        label=_("Notice that mediation has ended sent"),
     ),
-    EventKind("negotiation.merchant_answered", "the merchant's first answer (action)"),
-    EventKind("offer.made", "a party made an offer"),
-    EventKind("offer.rejected", "a party declined an offer"),
-    EventKind("message.posted", "a message in a room"),
-    EventKind("evidence.added", "evidence was added"),
-    EventKind("note.staff", "a staff note", timeline="staff"),
-    EventKind("deadline.started", "a clock started"),
-    EventKind("deadline.reminder", "a clock is about to pass"),
-    EventKind("deadline.overdue", "a clock passed without the act; it keeps running"),
-    EventKind("deadline.expired", "a clock passed and the sweep acted on it"),
-    EventKind("deadline.moved", "a clock's date moved with the calendar"),
-    EventKind("document.drafted", "a document was drafted", timeline="staff"),
-    EventKind("document.issued", "a signed document was issued"),
-    EventKind("document.confirmed", "a party confirmed a document"),
-    EventKind("document.revoked", "a document was revoked"),
-    EventKind("document.correction_requested", "a party asked for a correction"),
-    EventKind("document.ready", "a document is ready"),
-    EventKind("mediation.session_scheduled", "a mediation session was scheduled"),
-    EventKind("mediation.session_reminder", "a mediation session is about to start"),
-    EventKind("mediation.terms_proposed", "the mediator proposed terms"),
-    EventKind("mediation.terms_accepted", "a party accepted the proposed terms"),
-    EventKind("mediation.party_muted", "the mediator muted a party", timeline="staff"),
-    EventKind("mediation.party_unmuted", "the mediator unmuted a party", timeline="staff"),
-    EventKind("mediation.caucus_started", "the mediator opened a private room"),
-    EventKind("arbitration.agreement_proposed", "an arbitration agreement was proposed"),
-    EventKind("arbitration.referral_delivered", "the referral file reached the body"),
-    EventKind("arbitration.acknowledged", "the body acknowledged the referral"),
-    EventKind("arbitration.info_requested", "the body asked for more information"),
-    EventKind("arbitration.award_filed", "the body filed its award"),
+    EventKind(
+        "negotiation.merchant_answered",
+        "the merchant's first answer (action)",
+        label=_("Merchant answered"),
+    ),
+    EventKind("offer.made", "a party made an offer", label=_("Offer made")),
+    EventKind("offer.rejected", "a party declined an offer", label=_("Offer declined")),
+    EventKind("message.posted", "a message in a room", label=_("Message")),
+    EventKind("evidence.added", "evidence was added", label=_("Evidence added")),
+    EventKind("note.staff", "a staff note", label=_("Staff note"), timeline="staff"),
+    EventKind("deadline.started", "a clock started", label=_("Deadline set")),
+    EventKind("deadline.reminder", "a clock is about to pass", label=_("Deadline reminder")),
+    EventKind(
+        "deadline.overdue",
+        "a clock passed without the act; it keeps running",
+        label=_("Deadline passed"),
+    ),
+    EventKind(
+        "deadline.expired",
+        "a clock passed and the sweep acted on it",
+        label=_("Deadline passed, acted on"),
+    ),
+    EventKind(
+        "deadline.moved",
+        "a clock's date moved with the calendar",
+        label=_("Deadline moved with the holiday schedule"),
+    ),
+    EventKind(
+        "document.drafted",
+        "a document was drafted",
+        label=_("Document drafted for confirmation"),
+        timeline="staff",
+    ),
+    EventKind("document.issued", "a signed document was issued", label=_("Document issued")),
+    EventKind("document.confirmed", "a party confirmed a document", label=_("Document confirmed")),
+    EventKind("document.revoked", "a document was revoked", label=_("Document revoked")),
+    EventKind(
+        "document.correction_requested",
+        "a party asked for a correction",
+        label=_("Correction of a document requested"),
+    ),
+    EventKind("document.ready", "a document is ready", label=_("Document ready")),
+    EventKind(
+        "mediation.session_scheduled",
+        "a mediation session was scheduled",
+        label=_("Session scheduled"),
+    ),
+    EventKind(
+        "mediation.session_reminder",
+        "a mediation session is about to start",
+        label=_("Mediation session reminder"),
+    ),
+    EventKind(
+        "mediation.terms_proposed",
+        "the mediator proposed terms",
+        label=_("Terms proposed"),
+    ),
+    EventKind(
+        "mediation.terms_accepted",
+        "a party accepted the proposed terms",
+        label=_("Terms accepted"),
+    ),
+    EventKind(
+        "mediation.party_muted",
+        "the mediator muted a party",
+        label=_("A party was muted"),
+        timeline="staff",
+    ),
+    EventKind(
+        "mediation.party_unmuted",
+        "the mediator unmuted a party",
+        label=_("A party may speak again"),
+        timeline="staff",
+    ),
+    EventKind(
+        "mediation.caucus_started",
+        "the mediator opened a private room",
+        label=_("Private conversation started"),
+    ),
+    EventKind(
+        "mediation.caucus_ended",
+        "the mediator closed a private room",
+        label=_("Private conversation ended"),
+    ),
+    EventKind(
+        "arbitration.agreement_proposed",
+        "an arbitration agreement was proposed",
+        label=_("Arbitration agreement proposed"),
+    ),
+    EventKind(
+        "arbitration.referral_delivered",
+        "the referral file reached the body",
+        label=_("Referral file delivered to the arbitration body"),
+    ),
+    EventKind(
+        "arbitration.acknowledged",
+        "the body acknowledged the referral",
+        label=_("Arbitration body acknowledged receipt"),
+    ),
+    EventKind(
+        "arbitration.info_requested",
+        "the body asked for more information",
+        label=_("Arbitration body asked for more information"),
+    ),
+    EventKind("arbitration.award_filed", "the body filed its award", label=_("Award PDF filed")),
 ]
 
 _KINDS: dict[str, EventKind] | None = None

@@ -1,45 +1,27 @@
-"""Labels for codes shown on case pages: event kinds, states, grounds."""
+"""Labels for codes shown on case pages: event kinds (from their declarations), states,
+grounds."""
 
 from django import template
-from django.utils.translation import gettext_lazy as _
 
+from cases import event_kinds
 from cases.models import State
 from cases.rulesets import ruleset_by_key
-from cases.services.transitions import SPECS
 
 register = template.Library()
-
-EVENT_LABELS = {
-    "case.submitted": _("Complaint filed"),
-    "case.merchant_linked": _("Merchant record linked"),
-    "deadline.started": _("Deadline set"),
-    "deadline.reminder": _("Deadline reminder"),
-    "deadline.overdue": _("Deadline passed"),
-    "offer.made": _("Offer made"),
-    "offer.rejected": _("Offer declined"),
-    "message.posted": _("Message"),
-    "evidence.added": _("Evidence added"),
-    "negotiation.merchant_answered": _("Merchant answered"),
-    "document.drafted": _("Document drafted for confirmation"),
-    "document.confirmed": _("Document confirmed"),
-    "document.issued": _("Document issued"),
-    "document.correction_requested": _("Correction of a document requested"),
-    "document.revoked": _("Document revoked"),
-    "arbitration.agreement_proposed": _("Arbitration agreement proposed"),
-    "arbitration.referral_delivered": _("Referral file delivered to the arbitration body"),
-    "arbitration.acknowledged": _("Arbitration body acknowledged receipt"),
-    "arbitration.info_requested": _("Arbitration body asked for more information"),
-    "arbitration.award_filed": _("Award PDF filed"),
-}
 
 
 @register.filter
 def event_label(kind: str) -> str:
-    if kind in EVENT_LABELS:
-        return str(EVENT_LABELS[kind])
-    if kind.startswith("transition.") and kind[len("transition.") :] in SPECS:
-        return str(SPECS[kind[len("transition.") :]].label)
-    return kind
+    """What the timeline calls an event: its declaration's label (cases/event_kinds.py)."""
+    declared = event_kinds.kind(kind)
+    return str(declared.label) if declared and declared.label else kind
+
+
+@register.filter
+def changes_state(kind: str) -> bool:
+    """Whether events of this kind moved the case to another state (as declared)."""
+    declared = event_kinds.kind(kind)
+    return bool(declared and declared.changes_state)
 
 
 @register.filter
