@@ -24,6 +24,8 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
     )
+    # Large text and high contrast on every page (适老化), kept with the account.
+    large_text = models.BooleanField(_("large text"), default=False)
 
     objects = UserManager()
 

@@ -163,6 +163,13 @@ def user_set_language(*, user: User, language: str) -> None:
         user.save(update_fields=["language"])
 
 
+def user_set_large_text(*, user: User, on: bool) -> None:
+    """Large text and high contrast on every page, kept with the account."""
+    if user.large_text != on:
+        user.large_text = on
+        user.save(update_fields=["large_text"])
+
+
 # --- roles and standing: every change tells the user's open sockets --------------------
 
 

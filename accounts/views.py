@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from accounts import services
+from accounts.context_processors import LARGE_TEXT_COOKIE
 from accounts.forms import CodeForm, PhoneForm, StaffLoginForm
 from accounts.models import Role
 from accounts.selectors import LANDING_URLS, user_roles
@@ -118,6 +119,30 @@ arbitration_home = _role_page(Role.Kind.ARBITRATION_STAFF, "accounts/home_arbitr
 
 
 @require_POST
+@require_POST
+def text_size(request: HttpRequest) -> HttpResponse:
+    """The large-text switch in every page's header: kept on the account when signed in,
+    in a cookie before; back to the page it was pressed on."""
+    on = request.POST.get("size") == "large"
+    if request.user.is_authenticated:
+        services.user_set_large_text(user=request.user, on=on)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = "/"
+    response = HttpResponseRedirect(back)
+    response.set_cookie(
+        LARGE_TEXT_COOKIE,
+        "1" if on else "0",
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=request.is_secure(),
+        httponly=True,
+    )
+    return response
+
+
 def set_language(request: HttpRequest) -> HttpResponse:
     """Django's language switch, remembered on the account of a signed-in user."""
     response = django_set_language(request)

@@ -51,6 +51,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
+    path("display/text-size/", account_views.text_size, name="text_size"),
     path("accounts/", include("accounts.urls")),
     path("cases/", include("cases.urls")),
     path("notifications/", include("notifications.urls")),

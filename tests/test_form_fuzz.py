@@ -90,6 +90,8 @@ ENGLISH_DEFAULTS = (
 SKIP = {
     # Django's language switch: takes one known code or ignores it, then redirects.
     "set_language": "the language switch",
+    # The large-text switch: "large" or anything else (normal), then a checked redirect.
+    "text_size": "the large-text switch",
     # Ends the session; has no fields.
     "accounts:logout": "signing out",
 }
