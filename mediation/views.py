@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext
 from django.views.decorators.http import require_GET
 
 from accounts.models import Role
@@ -139,7 +139,8 @@ def client_texts() -> dict[str, str]:
         "muted_until": _("Muted until %(time)s"),
         "in_caucus": _("In a private conversation"),
         "accept": _("Accept these terms"),
-        "accepted_by": _("Accepted by"),
+        "accepted_by": _("Accepted by: %(who)s"),
+        "list_sep": pgettext("list separator", ", "),
         "terms": _("Proposed terms"),
         "within_days": _("to be carried out within %(n)s days"),
         "no_terms": _("No terms proposed yet."),
@@ -148,4 +149,6 @@ def client_texts() -> dict[str, str]:
         "unread": _("unread"),
         "session": _("Session"),
         "done": _("Done."),
+        # The case's state as the badge shows it, never its code.
+        **{f"state:{value}": str(label) for value, label in State.choices},
     }

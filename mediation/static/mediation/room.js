@@ -319,7 +319,7 @@
       const amount = p.amount ? " ¥" + p.amount : "";
       box.appendChild(el("p", "terms", p.description + amount + " — " + t("within_days", { n: p.performance_days })));
       if (p.accepted_by && p.accepted_by.length) {
-        box.appendChild(el("p", "muted", t("accepted_by") + ": " + p.accepted_by.map((x) => t(x)).join(", ")));
+        box.appendChild(el("p", "muted", t("accepted_by", { who: p.accepted_by.map((x) => t(x)).join(t("list_sep")) })));
       }
       const party = this.panel.dataset.party;
       if (party && p.accepted_by.indexOf(party) < 0 && this.panel.dataset.state === "mediation") {
@@ -333,7 +333,7 @@
     onState(f) {
       this.panel.dataset.state = f.state;
       const badge = this.panel.querySelector("[data-case-state]");
-      if (badge) { badge.textContent = f.state; badge.className = "state state-" + f.state; }
+      if (badge) { badge.textContent = t("state:" + f.state); badge.className = "state state-" + f.state; }
       if (f.state !== "mediation") {
         this.panel.querySelectorAll(".chat-form, .file-form, .tools, .accept-terms").forEach((n) => { n.hidden = true; });
       }
