@@ -97,37 +97,87 @@ class ClockLike(Protocol):
     def unit(self) -> str: ...
 
 
-# The labels holidays gives to days that a notice moved (调休), not the statute's own.
-_NOTICE_LABELS = ("调休", "延长")
+# The days the 放假办法 itself gives (arts. 2 and 6), as the `holidays` package names them in
+# Chinese. Anything else it names is a notice's (休息日（由 … 调休）, 春节延长假期) or a one-off
+# decision (the 2015 anniversary of the victory), not the statute's. A day that is two
+# holidays at once is named "中秋节; 国庆节"; a compensatory day ends in （补假）.
+_STATUTE_NAMES = frozenset(
+    {"元旦", "农历除夕", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"}
+)
+_COMPENSATORY = "（补假）"
 
 
-@lru_cache(maxsize=64)
+def _statute_parts(name: str) -> list[str] | None:
+    """The statutory holidays a `holidays` name stands for, or None if it is not the statute's."""
+    parts = name.removesuffix(_COMPENSATORY).split("; ")
+    return parts if all(part in _STATUTE_NAMES for part in parts) else None
+
+
+@lru_cache(maxsize=128)
 def statutory_days(year: int) -> dict[dt.date, str]:
     """The statutory days off of `year` and their compensatory days, by the statute alone.
 
-    From the `holidays` package (China, in Chinese): 元旦, 春节 (除夕 to 初三), 清明节,
-    劳动节, 端午节, 中秋节, 国庆节, and a statutory day falling on a weekend compensated on
-    the next working day (补假). Days that a known notice moved are left out: they are the
-    notice's, not the statute's.
+    From the `holidays` package (China, in Chinese), in the version of the 放假办法 in force
+    that year: 元旦, 春节 (除夕 to 初三 since 2025), 清明节, 劳动节, 端午节, 中秋节, 国庆节,
+    and a statutory day falling on a weekend compensated on the next working day (补假,
+    named "…（补假）"). The compensatory day's date is the package's rule; a notice may put
+    it elsewhere (it did in 2012 and 2015), so an import checks the count of compensatory
+    days, not their dates. Days the package knows from notices are left out.
     """
     found = holidays.China(years=year, language="zh_CN")
     return {
         day: name
         for day, name in sorted(found.items())
-        if day.year == year and not any(label in name for label in _NOTICE_LABELS)
+        if day.year == year and _statute_parts(name) is not None
     }
 
 
-@lru_cache(maxsize=64)
+def statutory_holidays(year: int) -> dict[dt.date, str]:
+    """The statutory holidays of `year` themselves, without their compensatory days."""
+    return {
+        day: name for day, name in statutory_days(year).items() if not name.endswith(_COMPENSATORY)
+    }
+
+
+def _near_statutory(year: int) -> dict[dt.date, str]:
+    """The statutory days of `year` and of the years either side: 31 December lies next to
+    the following year's 元旦."""
+    return {
+        day: name for y in (year - 1, year, year + 1) for day, name in statutory_days(y).items()
+    }
+
+
+@lru_cache(maxsize=128)
 def _possibly_off(year: int) -> frozenset[dt.date]:
-    """Weekdays of `year` that its notice might still make days off (docs/adr/0006)."""
+    """Weekdays of `year` that its notice might still make days off (docs/adr/0006): every
+    weekday from MARGIN_BEFORE_DAYS before to MARGIN_AFTER_DAYS after a statutory day off."""
     days = set()
-    for holiday in statutory_days(year):
+    for holiday in _near_statutory(year):
         for offset in range(-MARGIN_BEFORE_DAYS, MARGIN_AFTER_DAYS + 1):
             day = holiday + dt.timedelta(days=offset)
-            if day.weekday() < 5:
+            if day.year == year and day.weekday() < 5:
                 days.add(day)
     return frozenset(days)
+
+
+# A make-up working day lies at most 10 days from a statutory day (2004-2026); a notice's
+# day is named after the holiday it belongs to when one is this near.
+_NAME_DISTANCE_DAYS = 14
+
+
+def _notice_day_name(day: dt.date, *, working: bool) -> str:
+    """What a notice's day is called: the statute's name, or the nearest holiday's."""
+    near = _near_statutory(day.year)
+    if not working and day in near:
+        return near[day]
+    distance, name = min(
+        ((abs((day - holiday).days), name) for holiday, name in near.items()),
+        default=(_NAME_DISTANCE_DAYS + 1, ""),
+    )
+    base = name.removesuffix(_COMPENSATORY).split("; ")[-1]
+    if distance > _NAME_DISTANCE_DAYS:
+        return "调休上班" if working else "休息日（调休）"
+    return f"{base}（调休上班）" if working else f"{base}（调休）"
 
 
 class _Window:
@@ -189,7 +239,7 @@ def _check_count(n: int) -> None:
 
 
 def is_working_day(d: dt.date) -> bool:
-    """Whether `d` is a working day; in a year not yet entered, whether it is a weekday.
+    """Whether `d` is a working day; in a year whose notice is not entered, by the statute.
 
     For a single check (is today a working day?); deadlines use the functions below, which
     also say whether the answer is provisional.
@@ -283,8 +333,8 @@ def working_days_between(a: dt.date, b: dt.date) -> int:
     """How many working days fall after `a` up to and including `b`; negative if b < a.
 
     The inverse of `add_working_days`: working_days_between(s, add_working_days(s, n).date)
-    is n, which is how the time used and left on a working-day clock are shown. Days in
-    years not yet entered count by the weekend rule.
+    is n, which is how the time used and left on a working-day clock are shown. Days of a
+    year whose notice is not entered count on the statute, as `add_working_days` counts them.
     """
     if b < a:
         return -working_days_between(b, a)
@@ -529,6 +579,47 @@ def _dates(value: Any, key: str, year: int, errors: list[str]) -> list[dt.date]:
     return days
 
 
+def _check_compensation(year: int, days_off: list[dt.date], working: list[dt.date]) -> list[str]:
+    """The statute owes a working day off (补假) for each statutory holiday on a weekend,
+    and one for each holiday that falls on another; the notice chooses the date (2015's put
+    中秋's on 6 October, not 28 September), so what is checked is the count: the weekdays
+    off, less the make-up working days that pay for bridge days, must be at least the
+    statute's days. Every notice of 2004-2026 passes (odr/tests/test_calendar_notices.py).
+    """
+    holidays_of_year = statutory_holidays(year)
+    required = sum(len(_statute_parts(name) or ()) for name in holidays_of_year.values())
+    owed = required - sum(1 for day in holidays_of_year if day.weekday() < 5)
+    off = sum(1 for day in set(days_off) if day.weekday() < 5)
+    net = off - len(set(working))
+    if net >= required:
+        return []
+    errors = [
+        _(
+            "The notice gives %(net)d working days off (%(off)d weekdays off less "
+            "%(work)d make-up working days), fewer than the statute's %(required)d, "
+            "%(owed)d of which are compensatory days (补假) for holidays on a weekend."
+        )
+        % {
+            "net": net,
+            "off": off,
+            "work": len(set(working)),
+            "required": required,
+            "owed": owed,
+        }
+    ]
+    usual = sorted(
+        day
+        for day, name in statutory_days(year).items()
+        if name.endswith(_COMPENSATORY) and day not in days_off
+    )
+    if usual:
+        errors.append(
+            _("The statute's compensatory days would usually be: %(days)s.")
+            % {"days": ", ".join(d.isoformat() for d in usual)}
+        )
+    return errors
+
+
 def calendar_notice_check(data: Any) -> tuple[int, str, list[dt.date], list[dt.date]]:
     """The year, source, days off and make-up working days of a notice file, or every
     error found in it (CalendarImportError)."""
@@ -560,12 +651,13 @@ def calendar_notice_check(data: Any) -> tuple[int, str, list[dt.date], list[dt.d
             _("Both a day off and a working day: %(days)s.")
             % {"days": ", ".join(d.isoformat() for d in both)}
         )
-    missing = sorted(set(statutory_days(year)) - set(days_off))
+    missing = sorted(set(statutory_holidays(year)) - set(days_off))
     if missing:
         errors.append(
             _("Statutory days off missing from “days_off”: %(days)s.")
             % {"days": ", ".join(d.isoformat() for d in missing)}
         )
+    errors.extend(_check_compensation(year, days_off, working))
     weekdays = sorted(d for d in working if d.weekday() < 5)
     if weekdays:
         errors.append(
@@ -595,7 +687,9 @@ def calendar_import(data: Any, *, dry_run: bool = False) -> ImportResult:
     shows exactly the days and deadlines that an import would change.
     """
     year, source, days_off, working = calendar_notice_check(data)
-    statute = statutory_days(year)
+    names = {d: _notice_day_name(d, working=False) for d in days_off} | {
+        d: _notice_day_name(d, working=True) for d in working
+    }
     with transaction.atomic():
         before = _effective(year)
         CalendarDay.objects.filter(date__year=year).delete()
@@ -603,13 +697,11 @@ def calendar_import(data: Any, *, dry_run: bool = False) -> ImportResult:
         CalendarDay.objects.bulk_create(
             [
                 *(
-                    CalendarDay(
-                        date=d, is_working=False, name=statute.get(d, "休息"), source=notice
-                    )
+                    CalendarDay(date=d, is_working=False, name=names[d], source=notice)
                     for d in days_off
                 ),
                 *(
-                    CalendarDay(date=d, is_working=True, name="调休上班", source=notice)
+                    CalendarDay(date=d, is_working=True, name=names[d], source=notice)
                     for d in working
                 ),
             ]
@@ -624,7 +716,6 @@ def calendar_import(data: Any, *, dry_run: bool = False) -> ImportResult:
             },
         )
         after = _effective(year)
-        names = {d: statute.get(d, "休息") for d in days_off} | dict.fromkeys(working, "调休上班")
         changes = tuple(
             DayChange(day, before[day], after[day], names.get(day, ""))
             for day in sorted(after)

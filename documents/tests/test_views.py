@@ -4,6 +4,7 @@ the case page's documents panel that htmx polls until the download link is there
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -53,7 +54,23 @@ def test_document_page_shows_the_verdict_masked(client, cast, accepted):
     assert "张**" in html
     assert "张三" not in html
     assert cast.consumer.phone not in html and "金雀山路" not in html
+    # The signing time in Beijing time, and the signer by name, not X.500 field names.
+    document.refresh_from_db()
+    local = document.signed_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    assert f">{local}</time> （北京时间）" in html
+    assert "+00:00</" not in html and "Common Name:" not in html and "Organization:" not in html
     assert client.get("/verify/LY-2026-999999-AN1-ZZZZZZ/").status_code == 404
+
+
+def test_the_signer_is_named_as_people_read_it():
+    from documents.templatetags.documents import beijing_time, signer_name
+
+    subject = (
+        "Common Name: 临沂市市场监管局文书签章, Organization: 临沂市市场监督管理局, Country: CN"
+    )
+    assert signer_name(subject) == "临沂市市场监督管理局（临沂市市场监管局文书签章）"
+    assert signer_name("Common Name: ODR 12315 dev") == "ODR 12315 dev"
+    assert beijing_time("2026-12-07T02:01:31.814133+00:00") == "2026-12-07 10:01"
 
 
 def test_verify_page_upload(client, accepted, settings):
