@@ -14,6 +14,13 @@ def test_home_is_chinese_by_default(client):
     assert "投诉" in response.text
 
 
+def test_home_leads_to_the_verification_that_works(client):
+    text = client.get("/").text
+    assert 'href="/verify/" data-action="verify"' in text
+    assert "即将上线" not in text
+    assert client.get("/verify/").status_code == 200
+
+
 def test_language_switch_to_english_and_back(client):
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert response.status_code == 302
