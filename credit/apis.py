@@ -46,7 +46,11 @@ def record_json(row: dict) -> dict:
         "consumer": row["consumer"],
         "counts_in_index": row["counts_in_index"],
         "repaired_at": _iso(row["repaired_at"]),
+        # Marked by a reversal (the deadline it rested on moved), not by a repair: it no
+        # longer counts, and the record that "corrects" it does.
+        "reversed": row["reversed"],
         "repairs": row["repairs_id"],
+        "corrects": row["corrects_id"],
         "details": row["details"],
         "reply": (
             {"body": row["reply__body"], "created_at": _iso(row["reply__created_at"])}

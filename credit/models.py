@@ -1,10 +1,11 @@
 """Merchants' credit files: resolution records, replies, repair, the negative list, the index.
 
 ``CreditRecord`` is the fact: one row per (case event, kind), written in the transaction
-of the event that causes it, never changed afterwards except for the mark a regulator's
-approved repair puts on it (``repaired_at``). Everything else on a merchant's file (the
-figures, the complaint-handling index) is computed from these rows; the one stored
-summary, ``MerchantCreditIndex``, is a snapshot for lists and is recomputed from records.
+of the event that causes it, never changed afterwards except for the mark that a
+regulator's approved repair, or a reversal, puts on it (``repaired_at``). Everything else
+on a merchant's file (the figures, the complaint-handling index) is computed from these
+rows; the one stored summary, ``MerchantCreditIndex``, is a snapshot for lists and is
+recomputed from records.
 """
 
 from django.conf import settings
@@ -43,7 +44,9 @@ class RecordKind(models.TextChoices):
     ADVERSE_AWARD = "adverse_award", _("arbitral award against the merchant")
     REPAIR = "repair", _("credit repair approved")
     # The deadline a record rested on moved (a holiday notice entered later): the record is
-    # marked and no longer counts; this points at it, and the corrected record follows.
+    # marked and no longer counts; this points at it (``repairs``), and the record the new
+    # date gives follows (``corrects``). A reversal may itself be reversed, when a later
+    # move gives back the judgement the first one took away.
     REVERSAL = "reversal", _("record reversed: the deadline it rested on moved")
 
 
@@ -58,8 +61,14 @@ class CreditRecord(models.Model):
     source_event = models.ForeignKey(
         CaseEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # What a repair or a reversal points at: the record it takes out of the counts.
     repairs = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="repair_records"
+    )
+    # A record written in place of a reversed one (the deadline it rested on moved): the
+    # record it replaces. It may repeat its kind on the case, once per record replaced.
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
     )
     kind = models.CharField(_("kind"), max_length=24, choices=RecordKind.choices)
     occurred_at = models.DateTimeField(_("occurred at"))
@@ -88,7 +97,7 @@ class CreditRecord(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["case", "kind"],
-                condition=~Q(kind__in=["repair", "reversal"]),
+                condition=~Q(kind__in=["repair", "reversal"]) & Q(corrects__isnull=True),
                 name="credit_record_once_per_case",
             ),
             models.UniqueConstraint(
@@ -96,6 +105,11 @@ class CreditRecord(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["repairs"], condition=Q(kind="reversal"), name="credit_reversal_once"
+            ),
+            models.UniqueConstraint(
+                fields=["corrects"],
+                condition=Q(corrects__isnull=False),
+                name="credit_correction_once",
             ),
             models.CheckConstraint(
                 name="credit_record_has_a_cause",
@@ -107,6 +121,12 @@ class CreditRecord(models.Model):
                         & Q(repairs__isnull=True, source_event__isnull=False)
                     )
                 ),
+            ),
+            # Only a record of the file's own kinds replaces another; never a repair or a
+            # reversal.
+            models.CheckConstraint(
+                name="credit_correction_is_a_record",
+                condition=Q(corrects__isnull=True) | ~Q(kind__in=["repair", "reversal"]),
             ),
         ]
         indexes = [

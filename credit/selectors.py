@@ -182,7 +182,8 @@ def _count(figures: Figures, kind: str, n: int, repaired: int) -> None:
     name = _FIELD_OF_KIND.get(kind)
     if kind not in REPAIRABLE_KINDS:
         # Only a reversal marks a record of a kind that cannot be repaired: the deadline it
-        # rested on moved, and the corrected record counts instead.
+        # rested on moved, and the record the new date gave counts instead. A repaired
+        # breach stays a breach in the figures; a reversed late answer was never one.
         if name:
             setattr(figures, name, getattr(figures, name) + n - repaired)
         return
@@ -330,6 +331,7 @@ TIMELINE_FIELDS = (
     "repairs_id",
     "repairs__kind",
     "repairs__occurred_at",
+    "corrects_id",
     "reply__body",
     "reply__created_at",
 )
@@ -379,6 +381,8 @@ def _timeline(records: QuerySet[CreditRecord]) -> list[dict]:
         row["label"] = kinds.get(row["kind"], row["kind"])
         row["category_label"] = categories.get(row["category"], row["category"])
         row["counts_in_index"] = row["kind"] in INDEX_KINDS and row["repaired_at"] is None
+        # A repair marks only the kinds it can repair; a mark on any other is a reversal's.
+        row["reversed"] = row["repaired_at"] is not None and row["kind"] not in REPAIRABLE_KINDS
         row["repairs_label"] = kinds.get(row["repairs__kind"] or "", "")
     return rows
 
@@ -572,6 +576,7 @@ def record_export(record: CreditRecord) -> dict:
         "details": record.details,
         "response_seconds": record.response_seconds,
         "repairs": record.repairs_id,
+        "corrects": record.corrects_id,
     }
 
 

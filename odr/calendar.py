@@ -43,14 +43,15 @@ YEARS = "years"
 
 _ONE_DAY = dt.timedelta(days=1)
 # How far past the nominal end a calendar read looks: longer than any run of days off
-# (Spring Festival and National Day are at most 9 days), so one read nearly always
+# (the longest, Spring Festival 2020, was 10 days), so one read nearly always
 # suffices; a count that runs past the window reads the next stretch.
 _MARGIN_DAYS = 30
 
 
 # A notice adds days off only next to a statutory day off: from 2 days before to 4 days
-# after it (measured on the notices of 2004-2026, docs/adr/0006). On a year not confirmed,
-# every weekday in that window may still become a day off: `Deadline.latest` counts so.
+# after it (the notices of 2004-2026 added 151 weekdays off, all within; only the one-off
+# 2015 anniversary lay outside: docs/adr/0006). On a year not confirmed, every weekday in
+# that window may still become a day off: `Deadline.latest` counts so.
 MARGIN_BEFORE_DAYS = 2
 MARGIN_AFTER_DAYS = 4
 
@@ -61,8 +62,11 @@ class Deadline:
 
     A provisional deadline was counted on the statute for at least one day of a year whose
     State Council notice is not entered, so it may move once it is; `latest` is the latest
-    day it could move to (the same day when it is not provisional). Callers store both and
-    recompute provisional deadlines when a notice is imported.
+    day it could move to (the same day when it is not provisional), counted with every
+    weekday within the margin of a statutory day of an unconfirmed year taken as off.
+    Callers store both and recompute provisional deadlines when a notice is imported.
+    Equality compares `date` and `provisional` only: `latest` follows from them and the
+    margin.
     """
 
     date: dt.date
@@ -428,7 +432,8 @@ def seed_from_package(
     """Bring the package's schedules for `years` into the database; safe to run again.
 
     Rows an administrator entered or edited (source 'admin') are left as they are: the
-    admin corrects the package, not the other way round. Package rows the package no longer
+    admin corrects the package, not the other way round; a year imported from its notice
+    (source 'notice') is left whole. Package rows the package no longer
     has are removed. The models are parameters so that the data migration can pass its
     historical models; keep this function working with the fields of migration 0001.
     """
@@ -444,6 +449,9 @@ def seed_from_package(
     created = updated = deleted = 0
     with transaction.atomic():
         for year in years:
+            entered = year_model.objects.filter(year=year).first()
+            if entered is not None and entered.source == CalendarSource.NOTICE.value:
+                continue  # an imported notice is the original; the package transcribes it
             schedule = _package_schedule(year)
             # Statute rows give way to the notice the package carries.
             day_model.objects.filter(date__year=year, source=CalendarSource.STATUTE.value).delete()
@@ -516,9 +524,16 @@ def store_statutory_years(
 
 # --- A State Council notice, imported ----------------------------------------------------
 
-# Sent inside the import's transaction after the year's rows are written: receivers move
-# what depends on the calendar (cases recounts its deadlines) and return a list of dicts
-# describing what moved. A dry run rolls the whole transaction back afterwards.
+# The calendar of `years` has changed. Sent by `calendar_import` inside its transaction,
+# after the year's rows are written, as
+#     calendar_changed.send(sender=CalendarYear, years=(year,), dry_run=dry_run, source=title)
+# so that `odr` moves what depends on the calendar without importing the apps that own it
+# (cases recounts its deadlines). Each receiver returns a list of dicts, one per thing that
+# moved, e.g. {"case": "LY-2026-000001", "clock": "negotiation_answer", "label": "…",
+# "from": "2027-01-05", "to": "2027-01-06", "status": "running"}; `ImportResult.moves` is
+# their concatenation. A receiver that raises aborts the import: nothing is written. With
+# dry_run=True the receivers do the same work and the transaction is then rolled back, so
+# nothing they write is kept and no on_commit callback they register runs.
 calendar_changed = Signal()
 
 NOTICE_KEYS = frozenset({"year", "source", "days_off", "working_days"})
@@ -534,6 +549,8 @@ class CalendarImportError(ValueError):
 
 @dataclass(frozen=True)
 class DayChange:
+    """A day of the year that the import turns from working to off or back."""
+
     date: dt.date
     working_before: bool
     working_after: bool
@@ -542,6 +559,9 @@ class DayChange:
 
 @dataclass(frozen=True)
 class ImportResult:
+    """What an import changed, or with `dry_run` would change: the days, and what the
+    `calendar_changed` receivers moved (`moves`, their dicts in order)."""
+
     year: int
     source: str
     dry_run: bool
@@ -580,15 +600,17 @@ def _dates(value: Any, key: str, year: int, errors: list[str]) -> list[dt.date]:
 
 
 def _check_compensation(year: int, days_off: list[dt.date], working: list[dt.date]) -> list[str]:
-    """The statute owes a working day off (补假) for each statutory holiday on a weekend,
-    and one for each holiday that falls on another; the notice chooses the date (2015's put
-    中秋's on 6 October, not 28 September), so what is checked is the count: the weekdays
-    off, less the make-up working days that pay for bridge days, must be at least the
-    statute's days. Every notice of 2004-2026 passes (odr/tests/test_calendar_notices.py).
+    """The statute owes a working day off (补假) for each statutory holiday on a Saturday or
+    Sunday, and the notice chooses which (2015's put 中秋's on 6 October, not 28
+    September), so what is checked is the count: the weekdays off, less the make-up working
+    days that pay for bridge days, must be at least the statute's days. Two holidays on
+    one weekday (中秋 on 1 October) count once: the statute's text owes nothing for that,
+    though the 2020 notice gave a day. Every notice of 2004-2026 passes
+    (odr/tests/test_calendar_notices.py).
     """
     holidays_of_year = statutory_holidays(year)
-    required = sum(len(_statute_parts(name) or ()) for name in holidays_of_year.values())
-    owed = required - sum(1 for day in holidays_of_year if day.weekday() < 5)
+    required = len(holidays_of_year)
+    owed = sum(1 for day in holidays_of_year if day.weekday() >= 5)
     off = sum(1 for day in set(days_off) if day.weekday() < 5)
     net = off - len(set(working))
     if net >= required:
@@ -741,22 +763,41 @@ def calendar_import(data: Any, *, dry_run: bool = False) -> ImportResult:
 
 @dataclass(frozen=True)
 class ShownDay:
+    """A day off or make-up working day of a year, with where it came from."""
+
     date: dt.date
     working: bool
     name: str
-    source: str
+    source: str  # a CalendarSource value
 
 
-def calendar_year_show(year: int) -> tuple[str, bool, str, list[ShownDay]]:
-    """The year's source, whether it is confirmed, its notice, and every day off on a
-    weekday and every make-up working day, with where each came from."""
+@dataclass(frozen=True)
+class ShownYear:
+    """A year as the calendar counts it, for an operator to hold against the notice.
+
+    `source` is None for a year with no row, counted on the statute computed on the fly;
+    `draft` counts the day rows of such a year, which are ignored until the year is
+    switched on (a CalendarYear row added).
+    """
+
+    year: int
+    source: str | None
+    confirmed: bool
+    notice: str
+    days: tuple[ShownDay, ...]
+    draft: int = 0
+
+
+def calendar_year_show(year: int) -> ShownYear:
+    """Every day off and every make-up working day of `year` that the counts use, with
+    where each came from, and whether the year is confirmed."""
     entry = CalendarYear.objects.filter(year=year).first()
+    rows = CalendarDay.objects.filter(date__year=year).order_by("date")
     if entry is None:
-        days = [
+        days = tuple(
             ShownDay(d, False, name, CalendarSource.STATUTE.value)
             for d, name in statutory_days(year).items()
-        ]
-        return "computed", False, "", days
-    rows = CalendarDay.objects.filter(date__year=year).order_by("date")
-    days = [ShownDay(r.date, r.is_working, r.name, r.source) for r in rows]
-    return entry.source, entry.confirmed, entry.notice, days
+        )
+        return ShownYear(year, None, False, "", days, draft=rows.count())
+    days = tuple(ShownDay(r.date, r.is_working, r.name, r.source) for r in rows)
+    return ShownYear(year, entry.source, entry.confirmed, entry.notice, days)

@@ -66,11 +66,14 @@ class CalendarDay(models.Model):
 class CalendarYear(models.Model):
     """A year whose schedule is entered: confirmed by a notice, or the statute's alone.
 
-    Day rows of a year without this row are a draft and are ignored, so an administrator
-    can enter a new year's schedule day by day and switch it on at once. A year with no
-    row at all counts on the statute computed on the fly (odr/calendar.py), provisional
-    like a stored statute year; deadlines computed on it are recomputed when the notice is
-    imported.
+    A year is confirmed when its State Council notice is in: imported (source 'notice',
+    with the notice's title and number), transcribed by chinesecalendar (2004-2026), or
+    entered in the admin. The years after chinesecalendar's are stored from the statute
+    (2027-2035, migrations 0003 and 0004: source 'statute', not confirmed) until their
+    notice is imported. Day rows of a year without this row are a draft and are ignored,
+    so an administrator can enter a new year's schedule day by day and switch it on at
+    once. A year with no row at all counts on the statute computed on the fly
+    (odr/calendar.py), provisional like a stored statute year.
     """
 
     year = models.PositiveSmallIntegerField(
@@ -85,7 +88,8 @@ class CalendarYear(models.Model):
         default=CalendarSource.ADMIN,
     )
     loaded_at = models.DateTimeField(_("loaded at"), default=timezone.now)
-    # False for a year counted on the statute alone: its deadlines are provisional.
+    # False for a year counted on the statute alone: its deadlines are provisional and
+    # carry the latest date a notice could move them to (docs/adr/0006).
     confirmed = models.BooleanField(_("confirmed by a notice"), default=True)
     notice = models.CharField(
         _("notice"),

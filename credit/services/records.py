@@ -49,12 +49,8 @@ EVENT_KINDS = (
     # A clock's date moved with the calendar: a record judged on the old date is reversed.
     "deadline.moved",
 )
-# A moved answer clock whose judgement changed: (status before, status after) -> the kind
-# written on the old date, and the kind the new date gives (None: nothing replaces it).
-_REJUDGED = {
-    ("late", "met"): (K.ANSWERED_LATE, K.ANSWERED),
-    ("met", "late"): (K.ANSWERED, K.ANSWERED_LATE),
-}
+# The records the merchant's first answer writes: one of them, judged by the answer clock.
+_ANSWER_KINDS = (K.ANSWERED, K.ANSWERED_LATE)
 # Termination grounds after which closing the case says nothing about the merchant: the
 # parties settled or the consumer withdrew, a refusal ground turned up after acceptance
 # (the complaint should never have counted), a party died or ceased to exist.
@@ -299,6 +295,10 @@ def credit_records_for_event(event: CaseEvent) -> None:
     records_insert(new)
     if new and settings.CREDIT_EXPORT_PUSH_URL:
         CreditOutbox.objects.bulk_create([CreditOutbox(record_id=r.pk) for r in _with_ids(new)])
+    if event.kind == "case.merchant_linked" and (move := _latest_move(case)) is not None:
+        # The answer was judged, in its event, on the date the clock had then; the clock
+        # has moved since: the replayed record is reversed like any other.
+        _reverse(move, case)
 
 
 def _with_ids(records: list[CreditRecord]) -> list[CreditRecord]:
@@ -307,7 +307,7 @@ def _with_ids(records: list[CreditRecord]) -> list[CreditRecord]:
         return records
     keys = {(r.case_id, r.kind) for r in records}
     found = CreditRecord.objects.filter(
-        case_id__in={k[0] for k in keys}, kind__in={k[1] for k in keys}
+        case_id__in={k[0] for k in keys}, kind__in={k[1] for k in keys}, corrects__isnull=True
     )
     return [r for r in found if (r.case_id, r.kind) in keys]
 
@@ -341,24 +341,61 @@ def credit_after_commit(event: CaseEvent) -> None:
         tasks.enqueue(tasks.recompute_merchant, merchant_id)
 
 
+def _judgement(payload: dict) -> tuple[tuple[str, ...], str | None] | None:
+    """What the answer clock's status after a move says should count: the kinds it judges
+    between, and the one of them that counts (None: none does). None when the move
+    cannot have changed a judgement (a running clock, met or late both before and after).
+    """
+    status, before = payload.get("status"), payload.get("status_before")
+    if status in ("met", "late") and before in ("met", "late") and status != before:
+        return _ANSWER_KINDS, K.ANSWERED if status == "met" else K.ANSWERED_LATE
+    if status == "expired":
+        # Acted on before the date the clock now has: the escalation came too early and
+        # the merchant missed nothing (yet). Otherwise the miss stands (again).
+        return (K.ANSWER_MISSED,), None if payload.get("expired_early") else K.ANSWER_MISSED
+    return None
+
+
 def _reverse(event: CaseEvent, case: Case) -> None:
-    """A record that rested on a deadline that has since moved: appended a reversal that
-    points at it (the record is marked and weighs nothing any more, as a repaired one),
-    then the record the new date gives. Nothing is edited but the mark; once per record.
+    """The answer clock's date moved: bring what counts in line with the new date's
+    judgement by appending, never by editing.
+
+    The record the old date gave is marked (it stays in the history and weighs nothing,
+    as a repaired one) and a ``reversal`` pointing at it is appended, then the record the
+    new date gives (``corrects`` the one it replaces), with the original answer time. A
+    later move that gives back what an earlier one took away reverses that reversal.
+    Nothing is edited but the mark. The latest move of the clock decides; an event that
+    has written its records, or that a later move overtook, writes nothing more.
     """
     payload = event.payload or {}
     if payload.get("clock") != "negotiation_answer":
         return
-    if payload.get("expired_early"):
-        wrong_kind, right_kind = K.ANSWER_MISSED, None
-    else:
-        found = _REJUDGED.get((payload.get("status_before"), payload.get("status")))
-        if found is None:
-            return
-        wrong_kind, right_kind = found
-    wrong = CreditRecord.objects.filter(
-        case_id=case.pk, kind=wrong_kind, repaired_at__isnull=True
-    ).first()
+    judged = _judgement(payload)
+    if judged is None:
+        return
+    family, due = judged
+    if CreditRecord.objects.filter(source_event_id=event.pk).exists():
+        return  # done already (a second run, a replay)
+    later = CaseEvent.objects.filter(
+        case_id=case.pk,
+        kind="deadline.moved",
+        seq__gt=event.seq,
+        payload__clock="negotiation_answer",
+    )
+    if later.exists():
+        return  # overtaken: the latest move's judgement is the one that counts
+    records = list(CreditRecord.objects.filter(case_id=case.pk, kind__in=family).order_by("-id"))
+    if not records:
+        return  # the clock's judgement wrote nothing (no answer recorded, no escalation)
+    basis = records[0]  # the latest record of the judgement, counting or reversed
+    counting = basis if basis.repaired_at is None else None
+    if (counting.kind if counting else None) == due:
+        return  # the judgement stands
+    wrong = counting or (
+        CreditRecord.objects.filter(
+            repairs=basis, kind=K.REVERSAL, repaired_at__isnull=True
+        ).first()
+    )
     if wrong is None:
         return
     now = timezone.now()
@@ -368,16 +405,14 @@ def _reverse(event: CaseEvent, case: Case) -> None:
         return
     rollup_mark_repaired(wrong)
     common = {
-        "merchant_id": wrong.merchant_id,
-        "case_id": wrong.case_id,
+        "merchant_id": basis.merchant_id,
+        "case_id": basis.case_id,
         "source_event_id": event.pk,
-        "occurred_at": event.created_at,
-        "occurred_day": timezone.localdate(event.created_at).toordinal(),
         "recorded_at": now,
-        "case_reference": wrong.case_reference,
-        "category": wrong.category,
-        "consumer": wrong.consumer,
-        "division_code": wrong.division_code,
+        "case_reference": basis.case_reference,
+        "category": basis.category,
+        "consumer": basis.consumer,
+        "division_code": basis.division_code,
     }
     moved = {
         "clock": "negotiation_answer",
@@ -387,22 +422,41 @@ def _reverse(event: CaseEvent, case: Case) -> None:
     new = [
         CreditRecord(
             **common,
-            repairs=wrong,
             kind=K.REVERSAL,
+            repairs=wrong,
+            occurred_at=event.created_at,
+            occurred_day=timezone.localdate(event.created_at).toordinal(),
             details={**moved, "reversed_kind": wrong.kind},
         )
     ]
-    taken = CreditRecord.objects.filter(case_id=case.pk, kind=right_kind).exists()
-    if right_kind is not None and not taken:
-        right = CreditRecord(
-            **{**common, "occurred_at": wrong.occurred_at, "occurred_day": wrong.occurred_day},
-            kind=right_kind,
-            details={**moved, "within_deadline": right_kind == K.ANSWERED, "corrects": wrong.pk},
-            response_seconds=wrong.response_seconds,
+    if due is not None:
+        details = dict(moved)
+        if due in _ANSWER_KINDS:
+            details["within_deadline"] = due == K.ANSWERED
+        new.append(
+            CreditRecord(
+                **common,
+                kind=due,
+                corrects=basis,
+                occurred_at=basis.occurred_at,
+                occurred_day=basis.occurred_day,
+                details=details,
+                response_seconds=basis.response_seconds,
+            )
         )
-        new.append(right)
     records_insert(new)
     if settings.CREDIT_EXPORT_PUSH_URL:
-        CreditOutbox.objects.bulk_create(
-            [CreditOutbox(record_id=r.pk) for r in _with_ids(new) if r.pk]
+        if not all(r.pk for r in new):
+            new = list(CreditRecord.objects.filter(source_event_id=event.pk))
+        CreditOutbox.objects.bulk_create([CreditOutbox(record_id=r.pk) for r in new])
+
+
+def _latest_move(case: Case) -> CaseEvent | None:
+    """The answer clock's latest move: what decides its records after a replay."""
+    return (
+        CaseEvent.objects.filter(
+            case_id=case.pk, kind="deadline.moved", payload__clock="negotiation_answer"
         )
+        .order_by("-seq")
+        .first()
+    )

@@ -131,6 +131,7 @@ def test_the_feed_is_de_identified(client):
         "details",
         "response_seconds",
         "repairs",
+        "corrects",
     }
     _no_secrets(json.dumps(body, ensure_ascii=False))
 

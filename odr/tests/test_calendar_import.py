@@ -1,26 +1,31 @@
-"""A State Council notice imported: checked, written at once, and the deadlines it moves.
+"""A State Council notice imported: checked, written in one transaction, told to receivers.
 
 The file used is fictional (odr/tests/data/fictional-notice-2027.json): it adds 11–12
 February and 6–7 October 2027 as days off and makes Saturdays 20 February and 9 October
-working days. It is not the real 2027 notice, which is not published yet.
+working days. It is not the real 2027 notice, which is not published yet. How cases moves
+its deadlines on the signal is tested in test_calendar_import_cases.py.
 """
 
 import copy
 import datetime as dt
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import chinese_calendar
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.utils import translation
 
-from cases.models import CaseEvent, Deadline
-from cases.services import clocks
-from cases.tests import factories as cf
-from notifications.models import Notification
 from odr.calendar import (
     CalendarImportError,
+    Deadline,
     add_working_days,
     calendar_changed,
     calendar_import,
@@ -125,6 +130,34 @@ def test_the_source_is_required_and_a_date_may_not_be_listed_twice(notice):
     assert "“days_off” lists a date twice." in errors
 
 
+def test_a_compensatory_day_missing_leaves_the_notice_short_of_the_statute(notice):
+    data = copy.deepcopy(notice)
+    for day in ("2027-02-10", "2027-02-11", "2027-02-12"):
+        data["days_off"].remove(day)
+    assert _errors(data) == [
+        "The notice gives 12 working days off (14 weekdays off less 2 make-up working "
+        "days), fewer than the statute's 13, 6 of which are compensatory days (补假) for "
+        "holidays on a weekend.",
+        "The statute's compensatory days would usually be: 2027-02-10.",
+    ]
+
+
+def test_a_compensatory_day_may_lie_where_the_notice_puts_it():
+    """The statute owes a working day for 初一 on Saturday 6 February, not which one: a
+    (fictional) notice that gives 11 February instead of 9 February is accepted."""
+    days_off = set(statutory_days(2027)) - {D(2027, 2, 9)} | {D(2027, 2, 11)}
+    data = {
+        "year": 2027,
+        "source": "测试用虚构通知 FICTIONAL-TEST-2",
+        "days_off": sorted(d.isoformat() for d in days_off),
+        "working_days": [],
+    }
+    calendar_import(data)
+    assert is_working_day(D(2027, 2, 9)) is True
+    assert is_working_day(D(2027, 2, 11)) is False
+    assert CalendarDay.objects.get(date=D(2027, 2, 11)).name == "春节（调休）"
+
+
 def test_a_refused_file_writes_nothing(notice):
     before = _rows()
     data = copy.deepcopy(notice)
@@ -172,106 +205,182 @@ def test_a_dry_run_writes_nothing_and_says_what_would_change(notice):
     assert (year.source, year.confirmed) == (CalendarSource.STATUTE, False)
 
 
-def test_the_receivers_results_are_collected_and_a_dry_run_rolls_them_back(notice):
-    seen = []
-
-    def receiver(sender, *, years, dry_run, source, **kwargs):
-        seen.append((years, dry_run, source))
-        CalendarDay.objects.filter(date=D(2027, 3, 1)).delete()  # inside the transaction
-        return [{"case": "X", "clock": "c", "from": "a", "to": "b", "status": "running"}]
-
-    calendar_changed.connect(receiver, dispatch_uid="test-receiver")
-    try:
-        result = calendar_import(notice, dry_run=True)
-    finally:
-        calendar_changed.disconnect(dispatch_uid="test-receiver")
-    assert seen == [((2027,), True, notice["source"])]
-    assert {"case": "X", "clock": "c", "from": "a", "to": "b", "status": "running"} in result.moves
-
-
-# --- The deadlines it moves ---------------------------------------------------------------
-
-
-def test_the_import_moves_the_deadlines_logs_it_and_tells_the_parties(notice):
-    c = cf.cast()
-    when = cf.at(2027, 2, 1)
-    with cf.frozen(when):
-        case = cf.submit(consumer=c.consumer, merchant=c.merchant, now=when)
-    deadline = Deadline.objects.get(case=case, clock="negotiation_answer")
-    # 10 working days after 1 February on the statute: 2–4, 11–12, 15–19.
-    assert (deadline.due_on, deadline.provisional) == (D(2027, 2, 19), True)
-    dry = calendar_import(notice, dry_run=True)
-    assert [(m["case"], m["clock"], m["from"], m["to"]) for m in dry.moves] == [
-        (case.reference, "negotiation_answer", "2027-02-19", "2027-02-22")
-    ]
-    assert Deadline.objects.get(pk=deadline.pk).due_on == D(2027, 2, 19)
-    assert not CaseEvent.objects.filter(case=case, kind="deadline.moved").exists()
-
-    result = calendar_import(notice)
-    assert len(result.moves) == 1
-    deadline.refresh_from_db()
-    # 2–4, 15–19 and Saturday 20 (a make-up working day), then Monday 22.
-    assert (deadline.due_on, deadline.provisional) == (D(2027, 2, 22), False)
-    assert deadline.latest_at == deadline.due_at
-    moved = CaseEvent.objects.get(case=case, kind="deadline.moved")
-    assert moved.payload["from"] == "2027-02-19" and moved.payload["due_on"] == "2027-02-22"
-    told = {n.audience for n in Notification.objects.filter(event=moved)}
-    assert told == {"consumer", "merchant"}
-    consumer_notice = Notification.objects.filter(event=moved, audience="consumer").first()
-    assert "2027年2月22日" in consumer_notice.body and "2027年2月19日" in consumer_notice.body
-    # Nothing moves twice.
-    assert calendar_import(notice).moves == ()
-
-
-def test_an_answer_judged_late_on_the_statute_is_judged_again(notice):
-    c = cf.cast()
-    when = cf.at(2027, 2, 1)
-    with cf.frozen(when):
-        case = cf.submit(consumer=c.consumer, merchant=c.merchant, now=when)
-    # The merchant answers on Monday 22 February: late on the statute (due the 19th)...
-    with cf.frozen(cf.at(2027, 2, 22, 9)):
-        cf.offer(case, c.actor("merchant_staff"))
-    assert Deadline.objects.get(case=case, clock="negotiation_answer").status == "late"
-    # ...and in time on the notice (due the 22nd).
+def test_the_import_names_each_day_after_its_holiday(notice):
     calendar_import(notice)
-    deadline = Deadline.objects.get(case=case, clock="negotiation_answer")
-    assert (deadline.status, deadline.due_on) == ("met", D(2027, 2, 22))
-    moved = CaseEvent.objects.get(case=case, kind="deadline.moved")
-    assert (moved.payload["status_before"], moved.payload["status"]) == ("late", "met")
+    names = {d: n for d, _w, n, _s in _rows()}
+    assert names[D(2027, 2, 5)] == "农历除夕"
+    assert names[D(2027, 2, 9)] == "春节（补假）"
+    assert names[D(2027, 2, 11)] == "春节（调休）"
+    assert names[D(2027, 2, 20)] == "春节（调休上班）"
+    assert names[D(2027, 10, 9)] == "国庆节（调休上班）"
 
 
-def test_the_sweep_s_recompute_keeps_provisional_deadlines_current():
-    c = cf.cast()
-    when = cf.at(2027, 2, 1)
-    with cf.frozen(when):
-        case = cf.submit(consumer=c.consumer, merchant=c.merchant, now=when)
-    deadline = Deadline.objects.get(case=case, clock="negotiation_answer")
-    # An administrator enters 2027 by hand (one more day off, 15 February), then the sweep.
-    CalendarDay.objects.filter(date__year=2027).update(source=CalendarSource.ADMIN)
-    CalendarDay.objects.create(date=D(2027, 2, 15), is_working=False, name="测试")
-    CalendarYear.objects.filter(year=2027).update(source=CalendarSource.ADMIN, confirmed=True)
-    assert clocks.deadlines_recompute_provisional() == 1
-    deadline.refresh_from_db()
-    assert (deadline.due_on, deadline.provisional) == (D(2027, 2, 22), False)
-    assert clocks.deadlines_recompute_provisional() == 0
+MOVE = {
+    "case": "LY-2026-000001",
+    "clock": "negotiation_answer",
+    "label": "商家答复",
+    "from": "2027-02-19",
+    "to": "2027-02-22",
+    "status": "running",
+}
+
+
+@pytest.fixture
+def receivers():
+    """Connect test receivers to calendar_changed for one test; the calls they saw."""
+    connected, calls = [], []
+
+    def connect(receiver):
+        uid = f"test-receiver-{len(connected)}"
+        calendar_changed.connect(receiver, dispatch_uid=uid, weak=False)
+        connected.append(uid)
+
+    yield connect, calls
+    for uid in connected:
+        calendar_changed.disconnect(dispatch_uid=uid)
+
+
+def test_the_signal_is_sent_inside_the_transaction_after_the_rows_are_written(notice, receivers):
+    connect, calls = receivers
+
+    def receiver(sender, **kwargs):
+        calls.append(
+            (
+                sender,
+                kwargs,
+                transaction.get_connection().in_atomic_block,
+                CalendarYear.objects.get(year=2027).confirmed,
+                is_working_day(D(2027, 2, 20)),
+            )
+        )
+        return [MOVE]
+
+    connect(receiver)
+    result = calendar_import(notice)
+    assert calls == [
+        (
+            CalendarYear,
+            {
+                "signal": calendar_changed,
+                "years": (2027,),
+                "dry_run": False,
+                "source": notice["source"],
+            },
+            True,
+            True,  # the receiver reads the calendar as the import has made it
+            True,
+        )
+    ]
+    assert result.moves == (MOVE,)
+
+
+def test_the_receivers_results_are_collected_in_one_list(notice, receivers):
+    connect, _calls = receivers
+    second = {**MOVE, "case": "LY-2026-000002", "clock": "acceptance_decision"}
+    connect(lambda sender, **kwargs: [MOVE, second])
+    connect(lambda sender, **kwargs: [])
+    connect(lambda sender, **kwargs: None)
+    connect(lambda sender, **kwargs: [{**MOVE, "case": "LY-2026-000003"}])
+    result = calendar_import(notice, dry_run=True)
+    assert [m["case"] for m in result.moves] == [
+        "LY-2026-000001",
+        "LY-2026-000002",
+        "LY-2026-000003",
+    ]
+
+
+def test_a_dry_run_rolls_back_what_the_receivers_wrote_and_runs_no_on_commit(
+    notice, receivers, django_capture_on_commit_callbacks
+):
+    connect, calls = receivers
+
+    def receiver(sender, *, dry_run, **kwargs):
+        CalendarDay.objects.create(date=D(2040, 3, 1), is_working=False, name="接收者")
+        transaction.on_commit(lambda: calls.append(("committed", dry_run)))
+        return [MOVE]
+
+    connect(receiver)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        result = calendar_import(notice, dry_run=True)
+    assert result.moves == (MOVE,)
+    assert (callbacks, calls) == ([], [])
+    assert not CalendarDay.objects.filter(date=D(2040, 3, 1)).exists()
+    assert CalendarYear.objects.get(year=2027).confirmed is False
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        calendar_import(notice)
+    assert (len(callbacks), calls) == (1, [("committed", False)])
+    assert CalendarDay.objects.filter(date=D(2040, 3, 1)).exists()
+
+
+def test_a_receiver_that_fails_leaves_nothing_written(notice, receivers):
+    connect, _calls = receivers
+    before = _rows()
+
+    def receiver(sender, **kwargs):
+        raise RuntimeError("the receiver failed")
+
+    connect(receiver)
+    with pytest.raises(RuntimeError, match="the receiver failed"):
+        calendar_import(notice)
+    assert _rows() == before
+    year = CalendarYear.objects.get(year=2027)
+    assert (year.source, year.confirmed, year.notice) == (CalendarSource.STATUTE, False, "")
+
+
+def test_a_year_that_had_no_row_is_imported_too(notice):
+    CalendarDay.objects.filter(date__year=2027).delete()
+    CalendarYear.objects.filter(year=2027).delete()
+    assert add_working_days(D(2027, 2, 1), 7).provisional is True
+    calendar_import(notice)
+    assert add_working_days(D(2027, 2, 1), 7) == Deadline(D(2027, 2, 18), provisional=False)
+
+
+def test_a_seed_leaves_a_year_imported_from_its_notice_alone():
+    """A 2026 file (chinesecalendar's days, less Sunday 15 February, a weekend day inside
+    the Spring Festival): the seed must not bring the package's row back."""
+    days_off = sorted(
+        d.isoformat() for d in chinese_calendar.holidays if d.year == 2026 and d != D(2026, 2, 15)
+    )
+    working = sorted(d.isoformat() for d in chinese_calendar.workdays if d.year == 2026)
+    data = {
+        "year": 2026,
+        "source": "测试用 2026 FICTIONAL-TEST-3",
+        "days_off": days_off,
+        "working_days": working,
+    }
+    calendar_import(data)
+    before = _rows(2026)
+    result = seed_from_package([2026])
+    assert (result.created, result.updated, result.deleted) == (0, 0, 0)
+    assert _rows(2026) == before
+    assert CalendarYear.objects.get(year=2026).source == CalendarSource.NOTICE
 
 
 # --- The commands and the admin ----------------------------------------------------------
 
 
-def test_calendar_import_command_dry_run_and_import(notice):
+def test_calendar_import_command_dry_run_and_import(notice, receivers):
+    connect, _calls = receivers
+    connect(lambda sender, **kwargs: [MOVE])
     out = io.StringIO()
     call_command("calendar_import", str(FILE), "--dry-run", stdout=out)
-    assert "6 days would change" in out.getvalue()
-    assert "Dry run: nothing was written." in out.getvalue()
+    text = out.getvalue()
+    assert "6 days would change" in text
+    assert "  2027-02-11 working day -> day off 春节（调休）" in text
+    assert "1 deadlines would move:" in text
+    assert "  LY-2026-000001 negotiation_answer: 2027-02-19 -> 2027-02-22 (running)" in text
+    assert text.endswith("Dry run: nothing was written.\n")
     assert CalendarYear.objects.get(year=2027).confirmed is False
     out = io.StringIO()
     call_command("calendar_import", str(FILE), stdout=out)
-    assert "2027-02-20 day off -> working day 调休上班" in out.getvalue()
+    text = out.getvalue()
+    assert "2027-02-20 day off -> working day 春节（调休上班）" in text
+    assert "1 deadlines moved:" in text and "Dry run" not in text
     assert CalendarYear.objects.get(year=2027).confirmed is True
 
 
-def test_calendar_import_command_refuses_bad_files(tmp_path):
+def test_calendar_import_command_refuses_bad_files(tmp_path, notice):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
     with pytest.raises(CommandError, match="is not JSON"):
@@ -281,43 +390,133 @@ def test_calendar_import_command_refuses_bad_files(tmp_path):
     bad.write_text(json.dumps({"year": 2027}), encoding="utf-8")
     with pytest.raises(CommandError, match="缺少：days_off, source, working_days"):
         call_command("calendar_import", str(bad), stdout=io.StringIO())
+    data = copy.deepcopy(notice)
+    data["working_days"].append("2027-03-03")
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    with translation.override("en"), pytest.raises(CommandError) as caught:
+        call_command("calendar_import", str(bad), stdout=io.StringIO())
+    assert str(caught.value) == (
+        "Make-up working days are Saturdays or Sundays; these are not: 2027-03-03."
+    )
+    assert CalendarYear.objects.get(year=2027).confirmed is False
+
+
+def test_calendar_import_runs_from_the_command_line_and_fails_with_a_non_zero_code(tmp_path):
+    """The exit code, through manage.py itself (CommandError exits 1)."""
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"year": 2027}), encoding="utf-8")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "odr.settings.test", "LANGUAGE": "en"}
+    ran = subprocess.run(
+        [sys.executable, "manage.py", "calendar_import", str(bad), "--dry-run"],
+        cwd=Path(__file__).parents[2],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert ran.returncode == 1
+    assert "days_off, source, working_days" in ran.stderr
 
 
 def test_calendar_show_prints_every_day_with_its_source(notice):
-    out = io.StringIO()
-    call_command("calendar_show", "2027", stdout=out)
-    text = out.getvalue()
-    assert text.startswith("2027: statute (放假办法, holidays package): PROVISIONAL")
-    assert "2027-02-05" in text and "农历除夕" in text
-    assert "19 days off, 0 make-up working days" in text
+    def show(year: int) -> str:
+        out = io.StringIO()
+        call_command("calendar_show", str(year), stdout=out)
+        return out.getvalue()
+
+    text = show(2027)
+    assert text.startswith(
+        "2027: PROVISIONAL, no State Council notice entered: statute (全国年节及纪念日放假办法, "
+        "computed by the holidays package)\n"
+    )
+    assert "  2027-02-05 星期五 day off             农历除夕         statute (放假办法)\n" in text
+    assert text.endswith("19 days off, 0 make-up working days\n")
+
     calendar_import(notice)
-    out = io.StringIO()
-    call_command("calendar_show", "2027", stdout=out)
-    text = out.getvalue()
-    assert text.startswith("2027: confirmed (notice)")
-    assert f"notice: {notice['source']}" in text
-    assert "2027-02-20" in text and "make-up working day" in text
-    assert "23 days off, 2 make-up working days" in text
-    out = io.StringIO()
-    call_command("calendar_show", "2035", stdout=out)
-    assert out.getvalue().startswith("2035: not entered; counted on the statute")
+    text = show(2027)
+    assert text.startswith(f"2027: confirmed: State Council notice\n  notice: {notice['source']}\n")
+    assert (
+        f"  2027-02-20 星期六 make-up working day 春节（调休上班）     notice: {notice['source']}\n"
+        in text
+    )
+    assert text.endswith("23 days off, 2 make-up working days\n")
+
+    text = show(2026)
+    assert text.startswith(
+        "2026: confirmed: State Council notice, as transcribed by chinesecalendar\n"
+    )
+    assert (
+        "  2026-10-10 星期六 make-up working day 国庆节          notice (chinesecalendar)\n" in text
+    )
+
+    assert show(2035).startswith("2035: PROVISIONAL, no State Council notice entered: statute")
+    CalendarDay.objects.create(date=D(2036, 1, 2), is_working=False, name="草稿")
+    text = show(2036)
+    assert text.startswith(
+        "2036: PROVISIONAL, no State Council notice entered: not stored, counted on the statute"
+    )
+    assert "(1 day rows entered as a draft are not counted" in text
+    assert "草稿" not in text
+    with pytest.raises(CommandError, match="from 2000 to 2100"):
+        show(1999)
 
 
-def test_the_admin_previews_then_imports_a_notice(admin_client, notice):
+def _upload(notice: dict) -> SimpleUploadedFile:
+    body = json.dumps(notice, ensure_ascii=False).encode()
+    return SimpleUploadedFile("notice.json", body, content_type="application/json")
+
+
+def test_the_admin_previews_then_imports_a_notice(admin_client, notice, receivers):
+    connect, calls = receivers
+
+    def receiver(sender, *, dry_run, **kwargs):
+        calls.append(dry_run)
+        return [MOVE]
+
+    connect(receiver)
     page = admin_client.get("/admin/odr/calendaryear/")
     assert "/admin/odr/calendaryear/import/" in page.content.decode()
-    with FILE.open("rb") as upload:
-        preview = admin_client.post("/admin/odr/calendaryear/import/", {"file": upload})
+    form = admin_client.get("/admin/odr/calendaryear/import/")
+    assert form.status_code == 200 and 'type="file"' in form.content.decode()
+
+    preview = admin_client.post("/admin/odr/calendaryear/import/", {"file": _upload(notice)})
     text = preview.content.decode()
     assert preview.status_code == 200
-    assert 'data-date="2027-02-20"' in text
-    assert CalendarYear.objects.get(year=2027).confirmed is False  # nothing written yet
-    done = admin_client.post(
-        "/admin/odr/calendaryear/import/",
-        {"data": json.dumps(notice, ensure_ascii=False), "confirm": "1"},
+    for day in ("2027-02-11", "2027-02-12", "2027-02-20", "2027-10-06", "2027-10-07"):
+        assert f'data-date="{day}"' in text
+    assert 'data-date="2027-02-05"' not in text  # off before and after: no change
+    assert 'data-case="LY-2026-000001" data-clock="negotiation_answer"' in text
+    assert "商家答复" in text and "2027-02-19" in text and "2027-02-22" in text
+    assert calls == [True]
+    year = CalendarYear.objects.get(year=2027)
+    assert (year.source, year.confirmed) == (CalendarSource.STATUTE, False)  # nothing written
+
+    data = preview.context["data_text"]
+    done = admin_client.post("/admin/odr/calendaryear/import/", {"data": data, "confirm": "1"})
+    assert done.status_code == 302 and done.url == "/admin/odr/calendaryear/"
+    assert calls == [True, False]
+    year = CalendarYear.objects.get(year=2027)
+    assert (year.source, year.confirmed, year.notice) == (
+        CalendarSource.NOTICE,
+        True,
+        notice["source"],
     )
-    assert done.status_code == 302
-    assert CalendarYear.objects.get(year=2027).confirmed is True
+    assert is_working_day(D(2027, 2, 20)) is True
+    listing = admin_client.get(done.url)
+    assert [str(m) for m in listing.context["messages"]] == [
+        "已导入 2027 年：6 天发生变化，1 个期限已调整。"
+    ]
+
+
+def test_the_admin_import_is_for_those_who_may_change_calendar_years(client, notice):
+    staff = get_user_model().objects.create_user(
+        username="calendar-reader", password="x-test-password", is_staff=True
+    )
+    client.force_login(staff)
+    page = client.post("/admin/odr/calendaryear/import/", {"file": _upload(notice)})
+    assert page.status_code == 302
+    assert CalendarYear.objects.get(year=2027).confirmed is False
 
 
 def test_the_admin_shows_the_errors_of_a_bad_notice(admin_client, notice):
