@@ -32,25 +32,14 @@ from odr.calendar import (
     is_working_day,
     seed_from_package,
     statutory_days,
-    store_statutory_years,
 )
 from odr.models import CalendarDay, CalendarSource, CalendarYear
+from odr.tests.conftest import FICTIONAL_NOTICE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("calendar_2027")]
 
 D = dt.date
-FILE = Path(__file__).parent / "data" / "fictional-notice-2027.json"
-
-
-@pytest.fixture(autouse=True)
-def _calendar():
-    seed_from_package([2025, 2026])
-    store_statutory_years([2027])
-
-
-@pytest.fixture
-def notice() -> dict:
-    return json.loads(FILE.read_text(encoding="utf-8"))
+FILE = FICTIONAL_NOTICE
 
 
 def _rows(year: int = 2027) -> list[tuple]:

@@ -6,8 +6,6 @@ of odr/tests/data (not the real 2027 notice, which is not published yet).
 """
 
 import datetime as dt
-import json
-from pathlib import Path
 
 import pytest
 
@@ -15,24 +13,14 @@ from cases.models import CaseEvent, Deadline
 from cases.services import clocks
 from cases.tests import factories as cf
 from notifications.models import Notification
-from odr.calendar import calendar_import, seed_from_package, store_statutory_years
+from odr.calendar import calendar_import
 from odr.models import CalendarDay, CalendarSource, CalendarYear
+from odr.tests.conftest import FICTIONAL_NOTICE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("calendar_2027")]
 
 D = dt.date
-FILE = Path(__file__).parent / "data" / "fictional-notice-2027.json"
-
-
-@pytest.fixture(autouse=True)
-def _calendar():
-    seed_from_package([2025, 2026])
-    store_statutory_years([2027])
-
-
-@pytest.fixture
-def notice() -> dict:
-    return json.loads(FILE.read_text(encoding="utf-8"))
+FILE = FICTIONAL_NOTICE
 
 
 # --- The deadlines it moves ---------------------------------------------------------------
