@@ -1,6 +1,13 @@
 """Reads for accounts."""
 
-from accounts.models import Role, User
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from accounts.models import OtpChallenge, Role, User
+from accounts.validators import normalise_phone
 
 # Where each role starts; the administrator's is Django's admin.
 LANDING_URLS = {
@@ -31,3 +38,32 @@ def user_roles(*, user: User) -> list[Role]:
 
 def user_is_staff_member(*, user: User) -> bool:
     return user.is_authenticated and user.roles.filter(kind__in=STAFF_ROLE_KINDS).exists()
+
+
+@dataclass(frozen=True)
+class OtpState:
+    """Where a number's sign-in code stands, for the code page (services.otp_request and
+    otp_verify enforce the rules; this only tells the page what to show)."""
+
+    code_open: bool  # the last code sent can still be entered
+    resend_in: int  # seconds before a new code may be asked for (0: now)
+
+
+def otp_state(*, phone: str) -> OtpState:
+    try:
+        phone = normalise_phone(phone)
+    except ValidationError:
+        return OtpState(code_open=False, resend_in=0)
+    now = timezone.now()
+    last = OtpChallenge.objects.filter(phone=phone).order_by("-created_at").first()
+    if last is None:
+        return OtpState(code_open=False, resend_in=0)
+    elapsed = (now - last.created_at).total_seconds()
+    return OtpState(
+        code_open=(
+            last.consumed_at is None
+            and last.expires_at > now
+            and last.attempts < settings.OTP_MAX_ATTEMPTS
+        ),
+        resend_in=max(0, settings.OTP_RESEND_SECONDS - int(elapsed)),
+    )

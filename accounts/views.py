@@ -1,5 +1,6 @@
 """Sign-in pages and each role's landing page."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -17,9 +18,9 @@ from accounts import services
 from accounts.context_processors import LARGE_TEXT_COOKIE
 from accounts.forms import CodeForm, PhoneForm, StaffLoginForm
 from accounts.models import Role
-from accounts.selectors import LANDING_URLS, user_roles
+from accounts.selectors import LANDING_URLS, otp_state, user_roles
 from odr.api import error_body
-from odr.errors import DomainError
+from odr.errors import DomainError, RateLimited
 from odr.http import client_ip
 
 
@@ -37,14 +38,30 @@ def sms_login(request: HttpRequest) -> HttpResponse:
     """Step 1 asks for the number and sends a code; step 2 checks the code."""
     phone_form = PhoneForm(request.POST if request.POST.get("step") == "phone" else None)
     code_form = None
+    resend_in = 0
+    status = 200
     if request.method == "POST" and request.POST.get("step") == "phone":
         if phone_form.is_valid():
+            phone = phone_form.cleaned_data["phone"]
             try:
-                services.otp_request(phone=phone_form.cleaned_data["phone"], ip=client_ip(request))
+                services.otp_request(phone=phone, ip=client_ip(request))
+            except RateLimited as exc:
+                # Asked again too soon: the code already sent still works, so the code box
+                # stays, and the button says when a new one may be asked for.
+                if otp_state(phone=phone).code_open:
+                    code_form = CodeForm(initial={"phone": phone})
+                    messages.info(
+                        request, _("The code we sent earlier is still valid: enter it below.")
+                    )
+                    resend_in = exc.retry_after or 0
+                    status = 429
+                else:
+                    phone_form.add_error("phone", exc.message)
             except DomainError as exc:
                 phone_form.add_error("phone", exc.message)
             else:
-                code_form = CodeForm(initial={"phone": phone_form.cleaned_data["phone"]})
+                code_form = CodeForm(initial={"phone": phone})
+                resend_in = settings.OTP_RESEND_SECONDS
                 messages.success(request, _("We have sent a 6-digit code to your phone."))
     elif request.method == "POST" and request.POST.get("step") == "code":
         code_form = CodeForm(request.POST)
@@ -60,14 +77,19 @@ def sms_login(request: HttpRequest) -> HttpResponse:
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 return redirect(_safe_next(request) or reverse("accounts:landing"))
-    status = 200
+        resend_in = otp_state(phone=request.POST.get("phone", "")).resend_in
     for form in (phone_form, code_form):
         if form is not None and form.is_bound and form.errors:
             status = 400
     return render(
         request,
         "accounts/sms_login.html",
-        {"phone_form": phone_form, "code_form": code_form, "next": _safe_next(request)},
+        {
+            "phone_form": phone_form,
+            "code_form": code_form,
+            "resend_in": resend_in,
+            "next": _safe_next(request),
+        },
         status=status,
     )
 

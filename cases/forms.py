@@ -19,11 +19,18 @@ from accounts.validators import check_division_code
 from cases.categories import CATEGORY_CHOICES
 from cases.models import Case, Offer
 from cases.services.evidence import MAX_BYTES
+from cases.services.intake import REQUIRED_MESSAGES
 from cases.services.transitions import TransitionSpec, field_choices
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 EMPTY_CHOICE = [("", "—")]
 EVIDENCE_ACCEPT = ".jpg,.jpeg,.png,.pdf,.mp4,image/jpeg,image/png,application/pdf,video/mp4"
+
+
+def _required(name: str) -> dict:
+    """The error a step shows when a detail the rules require is left empty: the words the
+    review step uses for it (cases/services/intake.py)."""
+    return {"required": REQUIRED_MESSAGES[name]}
 
 
 def _not_in_future(day):
@@ -48,6 +55,13 @@ class MerchantStepForm(forms.Form):
         help_text=_("Six digits, like 371302 for Lanshan District, Linyi."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+    # Required when the merchant is named here (not chosen above): the step marks them so.
+    named_required = ("merchant_name", "merchant_division_code")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.named_required:
+            self.fields[name].widget.attrs["aria-required"] = "true"
 
     def clean(self):
         data = super().clean()
@@ -70,7 +84,11 @@ class MerchantStepForm(forms.Form):
 
 
 class FactsStepForm(forms.Form):
-    category = forms.ChoiceField(label=_("Category"), choices=EMPTY_CHOICE + CATEGORY_CHOICES)
+    category = forms.ChoiceField(
+        label=_("Category"),
+        choices=EMPTY_CHOICE + CATEGORY_CHOICES,
+        error_messages={"required": _("Choose a category from the list.")},
+    )
     purchase_date = forms.DateField(label=_("Purchase date"), required=False, widget=DATE)
     knew_of_harm_on = forms.DateField(
         label=_("When you knew of the harm"),
@@ -89,7 +107,10 @@ class FactsStepForm(forms.Form):
     order_number = forms.CharField(label=_("Order number"), max_length=100, required=False)
     platform = forms.CharField(label=_("Platform"), max_length=100, required=False)
     facts = forms.CharField(
-        label=_("What happened"), max_length=10000, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("What happened"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages=_required("facts"),
     )
 
     def clean_purchase_date(self):
@@ -105,19 +126,25 @@ class RequestStepForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Be specific: a refund of 199 yuan, a replacement, a repair."),
+        error_messages=_required("request"),
     )
     complainant_name = forms.CharField(
-        label=_("Your name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=_("Your name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages=_required("complainant_name"),
     )
     complainant_phone = forms.CharField(
         label=_("Your phone"),
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        error_messages=_required("complainant_phone"),
     )
     complainant_address = forms.CharField(
         label=_("Your address"),
         max_length=300,
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        error_messages=_required("complainant_address"),
     )
     agrees_to_publication = forms.BooleanField(
         label=_("I agree that the complaint may be published without my personal data"),

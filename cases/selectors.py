@@ -191,6 +191,13 @@ def deadline_citation(*, deadline: Deadline) -> str:
     return clock.citation_en if (get_language() or "").startswith("en") else clock.citation_zh
 
 
+def _clock_unit(deadline: Deadline) -> str:
+    from cases.rulesets import ruleset_by_key
+
+    clock = ruleset_by_key(deadline.case.ruleset).clocks.get(deadline.clock)
+    return clock.unit if clock is not None else "working_days"
+
+
 def deadline_staff_note(*, deadline: Deadline) -> str:
     """What staff should know of a clock's legal text (still to be confirmed, say); never
     shown to the parties nor printed in a document."""
@@ -216,6 +223,8 @@ class DeadlineRow:
     due_at_local: dt.datetime
     latest_on: dt.date | None
     passed: bool
+    # How the clock counts: working_days, calendar_days, years or agreed (a set date).
+    unit: str = "working_days"
 
 
 def deadline_rows(*, deadlines: list[Deadline], staff: bool, now=None) -> list[DeadlineRow]:
@@ -239,6 +248,7 @@ def deadline_rows(*, deadlines: list[Deadline], staff: bool, now=None) -> list[D
                 due_at_local=d.due_at.astimezone(CHINA_TZ),
                 latest_on=latest if d.provisional and latest and latest != d.due_on else None,
                 passed=running and d.due_at < now,
+                unit=_clock_unit(d),
             )
         )
     return rows

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Merchant, Role
-from cases import selectors
+from cases import next_step, selectors
 from cases.apis import evidence_file_response
 from cases.forms import (
     EvidenceForm,
@@ -329,19 +329,37 @@ def _review_step(request: HttpRequest, draft: ComplaintDraft, context: dict):
     try:
         case = case_submit(consumer=request.user, data=_complaint_data(request, draft), draft=draft)
     except DomainError as exc:
-        # Nothing is lost: the draft and its files stay as they were.
+        # Nothing is lost: the draft and its files stay as they were. The message cites
+        # the rule once; each field says in plain words what to do.
         context["error"] = exc.message
         context["field_errors"] = [
             {
                 "label": _field_label(name),
                 "step": FIELD_STEPS.get(name, "merchant" if name == "merchant" else ""),
-                "messages": [str(m) for m in errors],
+                "text": _field_error_text(_field_label(name), errors),
             }
-            for name, errors in exc.fields.items()
+            for name, errors in sorted(exc.fields.items(), key=lambda item: _field_order(item[0]))
         ]
         return render(request, "cases/wizard.html", context, status=exc.status)
     messages.success(request, _("Your complaint was filed as %(ref)s.") % {"ref": case.reference})
     return redirect("cases:detail", ref=case.reference)
+
+
+def _field_order(name: str) -> tuple[int, int]:
+    """Where a field is asked in the wizard: the review step lists refusals in that order."""
+    step = FIELD_STEPS.get(name, "merchant" if name == "merchant" else "")
+    if step not in STEP_FORMS:
+        return (len(STEPS), 0)
+    return (STEPS.index(step), list(STEP_FORMS[step].base_fields).index(name))
+
+
+def _field_error_text(label: str, errors) -> str:
+    """What the review step says about one field: its messages, after its name unless
+    they name it already ("Please give your address", not "Your address: ...")."""
+    text = " ".join(str(m) for m in errors)
+    if label.casefold() in text.casefold():
+        return text
+    return _("%(label)s: %(message)s") % {"label": label, "message": text}
 
 
 def _field_label(name: str) -> str:
@@ -542,12 +560,16 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
     side = _side(roles)
     negotiating = case.state == State.NEGOTIATION and bool(side)
     today = timezone.localdate()
+    # An offer still open when the case has left negotiation can no longer be answered.
+    moved_on = case.state not in (State.SUBMITTED, State.NEGOTIATION)
     offer_rows = []
     for offer in selectors.case_offers(case=case):
-        lapsed = offer.status == Offer.Status.OPEN and offer.valid_until < today
+        is_open = offer.status == Offer.Status.OPEN
+        lapsed = is_open and (offer.valid_until < today or moved_on)
         row = {
             "offer": offer,
             "lapsed": lapsed,
+            "superseded": is_open and moved_on and offer.valid_until >= today,
             "mine": offer.side == side,
             "decidable": negotiating
             and offer.status == Offer.Status.OPEN
@@ -565,20 +587,33 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
             row["reject_open"] = f"reject-{key}" in bound
             row["counter_open"] = f"counter-{key}" in bound
         offer_rows.append(row)
+    not_offered = next_step.NOT_OFFERED.get(case.state, ())
     actions = [
         {
             "spec": spec,
             "form": bound.get(f"transition-{spec.name}") or transition_form(case, spec),
             "open": f"transition-{spec.name}" in bound,
+            "confirm": next_step.IRREVERSIBLE.get(spec.name, ""),
         }
         for spec in transitions_available(case=case, actor=user)
+        if spec.name not in not_offered
     ]
+    deadlines = _deadline_context(case, roles)
     return {
         "case": case,
         "roles": roles,
         "side": side,
         "negotiating": negotiating,
-        **_deadline_context(case, roles),
+        **deadlines,
+        "next": next_step.next_step(
+            case=case,
+            roles=roles,
+            running=deadlines["running_deadlines"],
+            actions=actions,
+            offer_rows=offer_rows,
+            user=user,
+        ),
+        "decline_confirm": next_step.DECLINE_CONFIRM,
         "events": list(selectors.case_timeline(case=case, user=user)),
         "offer_rows": offer_rows,
         "offer_form": bound.get("offer") or OfferForm(initial=_offer_initial(), auto_id="offer_%s"),

@@ -9,7 +9,11 @@ class DocumentsConfig(AppConfig):
     def ready(self) -> None:
         from documents.handlers import issue_documents
         from documents.kinds import TRIGGERS
-        from odr import events
+        from documents.selectors import confirmation_asked
+        from odr import events, next_steps
+
+        # An agreement waiting for the reader's confirmation is the case page's next step.
+        next_steps.register("documents.confirmation", confirmation_asked)
 
         # Transitions that issue documents (kinds.TRIGGERS): render and sign after commit.
         events.register(*TRIGGERS, phase="after_commit", name="documents.issue_documents")(

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from documents.kinds import SPECS, Kind
@@ -109,6 +110,14 @@ class Document(models.Model):
 
     @property
     def title(self) -> str:
+        """The document's title in the reader's language (the active one): lists, the case
+        page and the verify page name it so, whatever language its PDF is in."""
+        language = get_language() or settings.LANGUAGE_CODE
+        return self.spec.title(language=language, ruleset=self.case.ruleset)
+
+    @property
+    def issued_title(self) -> str:
+        """The title printed on the PDF, in the language the document was issued in."""
         return self.spec.title(language=self.language, ruleset=self.case.ruleset)
 
     @property

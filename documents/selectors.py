@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cases.models import Case
@@ -13,6 +14,7 @@ from documents.models import ConfirmationCode, Document
 from documents.services.confirm import party_of, required_parties
 from documents.services.issue import document_successor
 from odr.errors import NotFound
+from odr.next_steps import AskedStep
 
 
 def case_documents(*, case: Case) -> QuerySet[Document]:
@@ -100,3 +102,34 @@ def document_by_number(*, number: str) -> Document:
     if document is None:
         raise NotFound(_("We have no document with this number."))
     return document
+
+
+def confirmation_asked(case: Case, user) -> AskedStep | None:
+    """The case page's next step when an agreement waits for this reader's confirmation
+    (registered with odr.next_steps): read it and confirm it with an SMS code."""
+    party = party_of(case, user)
+    if party is None:
+        return None
+    mine = ConfirmationCode.objects.filter(
+        document=OuterRef("pk"),
+        party=party,
+        confirmed_at__isnull=False,
+        content_sha256=OuterRef("content_sha256"),
+    )
+    waiting = (
+        Document.objects.filter(case=case, status=Document.Status.AWAITING_CONFIRMATION)
+        .exclude(Exists(mine))
+        .order_by("created_at", "id")
+        .first()
+    )
+    if waiting is None:
+        return None
+    return AskedStep(
+        text=_(
+            "Read the agreement and confirm it with the code we send to your phone. It "
+            "takes effect when both sides have confirmed."
+        ),
+        label=_("Read and confirm the agreement"),
+        href=reverse("documents:confirm", kwargs={"number": waiting.number}),
+        clock="performance",
+    )

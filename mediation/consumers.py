@@ -417,7 +417,8 @@ class CaseConsumer(JsonSocket):
 
     async def room_message(self, event: dict) -> None:
         if await self._may_pass_on(event["message"].get("room")):
-            await self.send_json({"type": "message", **event["message"]})
+            message = selectors.payload_for_reader(event["message"], self.language)
+            await self.send_json({"type": "message", **message})
 
     async def room_typing(self, event: dict) -> None:
         if (

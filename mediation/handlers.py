@@ -3,7 +3,8 @@
 All after commit: system messages in the joint room for state changes and mediation
 deadlines, a nudge to every socket of the case to check its access again (a closed case,
 another mediator, another merchant), the new state for the rooms, the mediator's console,
-and the live delivery of negotiation messages posted on the case page.
+the live delivery of negotiation messages posted on the case page, and a nudge to open
+case pages to fetch themselves again after any event.
 """
 
 import logging
@@ -70,6 +71,7 @@ def on_case_event(event: CaseEvent) -> None:
 
 def _handle(event: CaseEvent) -> None:
     kind = event.kind
+    _tell_pages(event)
     if kind == "message.posted" and event.payload.get("room") == rooms.NEGOTIATION:
         _negotiation_message(event)
         return
@@ -88,6 +90,17 @@ def _handle(event: CaseEvent) -> None:
         _transition_message(case, event)
     elif kind.startswith("deadline."):
         _deadline_message(case, event)
+
+
+def _tell_pages(event: CaseEvent) -> None:
+    """Every committed event of a case changes what its page shows (an offer, a message,
+    a document, a deadline, the state): open case pages fetch themselves again. Not for
+    what is said in the mediation rooms, which the case page does not show (and a caucus
+    must not be seen to be busy by the other side)."""
+    room = event.payload.get("room") if isinstance(event.payload, dict) else None
+    if event.kind == "message.posted" and room != rooms.NEGOTIATION:
+        return
+    broadcast.case_update(case_id=event.case_id, data={"type": "changed", "kind": event.kind})
 
 
 def _tell_sockets(case: Case) -> None:

@@ -230,3 +230,28 @@ class RoomFile(models.Model):
     @property
     def extension(self) -> str:
         return {"jpeg": ".jpg", "png": ".png", "pdf": ".pdf", "mp4": ".mp4"}[self.kind]
+
+
+class SystemText(models.Model):
+    """A message from the service itself (``author_role="system"``) in both languages.
+
+    The message's own body holds the case's language, as the record always did; the room,
+    its history and the transcript show each reader the text in their language. Messages
+    posted before this was kept have their body only.
+    """
+
+    message = models.OneToOneField(
+        Message, on_delete=models.CASCADE, primary_key=True, related_name="system_text"
+    )
+    text_zh = models.TextField(_("text in Chinese"))
+    text_en = models.TextField(_("text in English"))
+
+    class Meta:
+        verbose_name = _("service message text")
+        verbose_name_plural = _("service message texts")
+
+    def __str__(self) -> str:
+        return f"{self.message_id}"
+
+    def text_in(self, language: str | None) -> str:
+        return self.text_en if (language or "").startswith("en") else self.text_zh

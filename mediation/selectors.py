@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from cases import rooms
 from cases.models import Case, Deadline, Message, State
@@ -23,6 +24,7 @@ from mediation.models import (
     Proposal,
     ReadMark,
     RoomFile,
+    SystemText,
 )
 
 RESUME_PAGE = 200
@@ -39,28 +41,78 @@ def file_payload(room_file: RoomFile, reference: str) -> dict:
     }
 
 
-def message_payload(message: Message, *, reference: str, room_file: RoomFile | None = None) -> dict:
-    """A message as every socket and the transcript show it. The body is plain text:
-    whoever displays it escapes it (the client sets textContent, templates autoescape)."""
-    return {
+def system_text(message: Message) -> SystemText | None:
+    """The two texts of a message from the service, if they were kept (not for messages
+    posted before they were, nor for people's messages)."""
+    if message.author_role != "system":
+        return None
+    try:
+        return message.system_text
+    except SystemText.DoesNotExist:
+        return None
+
+
+def message_body(message: Message, language: str | None = None) -> str:
+    """The body in the reader's language (the active one unless given): a message from
+    the service in that language, a person's message as they wrote it."""
+    texts = system_text(message)
+    if texts is None:
+        return message.body
+    return texts.text_in(language or get_language())
+
+
+def message_payload(
+    message: Message,
+    *,
+    reference: str,
+    room_file: RoomFile | None = None,
+    language: str | None = None,
+    both_texts: bool = False,
+) -> dict:
+    """A message as every socket and the transcript show it, in the reader's language
+    (the active one unless ``language`` is given). The body is plain text: whoever
+    displays it escapes it (the client sets textContent, templates autoescape).
+
+    ``both_texts``: a broadcast to readers of any language carries a service message's
+    two texts as well; each socket picks its reader's (``payload_for_reader``)."""
+    payload = {
         "room": message.room,
         "seq": message.seq,
         "author": message.author_id,
         "author_role": message.author_role,
         "system": message.author_role == "system",
-        "body": message.body,
+        "body": message_body(message, language),
         "client_id": message.client_id,
         "created_at": message.created_at.isoformat(),
         "file": file_payload(room_file, reference) if room_file else None,
     }
+    texts = system_text(message) if both_texts else None
+    if texts is not None:
+        payload["texts"] = {"zh-hans": texts.text_zh, "en": texts.text_en}
+    return payload
+
+
+def payload_for_reader(payload: dict, language: str | None) -> dict:
+    """A broadcast message as one reader sees it: a service message in their language,
+    without the other text."""
+    texts = payload.get("texts")
+    if not isinstance(texts, dict):
+        return payload
+    shown = {key: value for key, value in payload.items() if key != "texts"}
+    english = (language or "").startswith("en")
+    shown["body"] = texts.get("en" if english else "zh-hans") or payload.get("body", "")
+    return shown
 
 
 def messages_after(
     *, case: Case, room: str, after_seq: int, limit: int = RESUME_PAGE
 ) -> list[dict]:
-    """The messages of a room after ``after_seq``, in order, with their files."""
+    """The messages of a room after ``after_seq``, in order, with their files, in the
+    reader's language (the active one)."""
     rows = list(
-        Message.objects.filter(case=case, room=room, seq__gt=after_seq).order_by("seq")[:limit]
+        Message.objects.filter(case=case, room=room, seq__gt=after_seq)
+        .select_related("system_text")
+        .order_by("seq")[:limit]
     )
     files = {f.message_id: f for f in RoomFile.objects.filter(message_id__in=[m.pk for m in rows])}
     return [message_payload(m, reference=case.reference, room_file=files.get(m.pk)) for m in rows]
@@ -264,11 +316,113 @@ def console_cases(*, mediator) -> list[ConsoleRow]:
     return rows
 
 
+# --- The mediator's home page --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClockLeft:
+    """A case's mediation clock counted as the case page counts it
+    (``cases.selectors.deadline_rows``): working days for a working-day clock."""
+
+    deadline: Deadline
+    unit: str
+    working_days_left: int
+    calendar_days_left: int
+    passed: bool
+
+
+@dataclass(frozen=True)
+class HomeRow:
+    case: Case
+    last_activity: dt.datetime
+    unread: int
+    clock: ClockLeft | None
+
+
+def mediator_home_cases(
+    *, mediator, limit: int, now: dt.datetime | None = None
+) -> tuple[list[HomeRow], bool]:
+    """The mediator's live cases (in mediation), latest activity first: a message in one
+    of the case's rooms or a change to the case. With the time left on the mediation
+    clock and the messages this mediator has not read; a fixed number of queries however
+    many cases. Also whether there are more than ``limit``."""
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.functions import Coalesce, Greatest
+
+    from cases.rulesets import ruleset_by_key
+    from odr.calendar import CHINA_TZ, working_days_left
+
+    now = now or timezone.now()
+    last_message = (
+        Message.objects.filter(case=OuterRef("pk"), room__in=rooms.MEDIATION_ROOMS)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    cases = list(
+        Case.objects.filter(mediator=mediator, state=State.MEDIATION)
+        .annotate(
+            last_activity=Greatest("updated_at", Coalesce(Subquery(last_message), "updated_at"))
+        )
+        .order_by("-last_activity", "-id")
+        .only("id", "reference", "state", "ruleset", "complainant_name", "merchant_name")[
+            : limit + 1
+        ]
+    )
+    more = len(cases) > limit
+    cases = cases[:limit]
+    ids = [c.pk for c in cases]
+    deadlines = {
+        d.case_id: d
+        for d in Deadline.objects.filter(
+            case_id__in=ids, clock="mediation_limit", status=Deadline.Status.RUNNING
+        )
+    }
+    last = {
+        (case_id, room): seq
+        for case_id, room, seq in Message.objects.filter(
+            case_id__in=ids, room__in=rooms.MEDIATION_ROOMS
+        )
+        .values_list("case_id", "room")
+        .annotate(last=Max("seq"))
+        .values_list("case_id", "room", "last")
+    }
+    read = {
+        (case_id, room): seq
+        for case_id, room, seq in ReadMark.objects.filter(
+            case_id__in=ids, user=mediator
+        ).values_list("case_id", "room", "last_read_seq")
+    }
+    today = now.astimezone(CHINA_TZ).date()
+    working = working_days_left(today, [d.due_on for d in deadlines.values()])
+    rows = []
+    for case in cases:
+        deadline = deadlines.get(case.pk)
+        clock = None
+        if deadline is not None:
+            declared = ruleset_by_key(case.ruleset).clocks.get(deadline.clock)
+            clock = ClockLeft(
+                deadline=deadline,
+                unit=declared.unit if declared is not None else "working_days",
+                working_days_left=working[deadline.due_on],
+                calendar_days_left=max(0, (deadline.due_on - today).days),
+                passed=deadline.due_at < now,
+            )
+        unread = sum(
+            max(0, seq - read.get(key, 0)) for key, seq in last.items() if key[0] == case.pk
+        )
+        rows.append(
+            HomeRow(case=case, last_activity=case.last_activity, unread=unread, clock=clock)
+        )
+    return rows, more
+
+
 # --- The transcript -----------------------------------------------------------------------
 
 
 def transcript(*, case: Case) -> dict:
-    """The joint room as the case file keeps it. Caucus rooms are never part of it."""
+    """The joint room as the case file keeps it, the service's messages in the reader's
+    language (the active one; the hash is of what is shown). Caucus rooms are never part
+    of it."""
     messages: list[dict] = []
     after = 0
     while True:

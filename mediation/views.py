@@ -5,6 +5,7 @@ the chat with its rooms, and the case's facts, evidence, offers and timeline bes
 The chat itself is the static client (static/mediation/room.js) over /ws/cases/{ref}/.
 """
 
+import datetime as dt
 import functools
 
 from django.contrib.auth.decorators import login_required
@@ -91,11 +92,27 @@ def console(request: HttpRequest) -> HttpResponse:
             status=403,
         )
     rows = selectors.console_cases(mediator=request.user)
+    texts = client_texts()
     return render(
         request,
         "mediation/console.html",
-        {"rows": [r.as_dict() for r in rows], "i18n": client_texts()},
+        {"rows": [_console_row(r.as_dict(), texts) for r in rows], "i18n": texts},
     )
+
+
+def _console_row(row: dict, texts: dict[str, str]) -> dict:
+    """A console row as people read it: the state and who is online by name, the next
+    session as a moment the template shows in Beijing time (console.js does the same)."""
+    starts = row["next_session"]
+    return {
+        **row,
+        "state_label": texts.get(f"state:{row['state']}", row["state"]),
+        "online_labels": [texts.get(role, role) for role in row["online"]],
+        "next_session_at": dt.datetime.fromisoformat(starts) if starts else None,
+        "deadline_on": dt.date.fromisoformat(row["deadline_due_on"])
+        if row["deadline_due_on"]
+        else None,
+    }
 
 
 @login_required

@@ -18,8 +18,9 @@ class NotificationOut(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     case = serializers.CharField(source="case.reference")
-    subject = serializers.CharField()
-    body = serializers.CharField()
+    # In the caller's language (the request's), whatever language the notice was sent in.
+    subject = serializers.CharField(source="title")
+    body = serializers.CharField(source="text")
     created_at = serializers.DateTimeField()
     read_at = serializers.DateTimeField(allow_null=True)
 

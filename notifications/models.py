@@ -6,6 +6,11 @@ notices, and a rolled-back event leaves none), unique per (event, recipient, cha
 that handling an event twice writes nothing new, and carries its text already rendered in
 the recipient's language: the record shows exactly what was sent.
 
+The inbox shows a notice in the reader's language of the moment, not in the one it was
+written in: each row also keeps its template's placeholder values in every language
+(``params``), and ``title`` / ``text`` render the template again in the active language.
+Rows written before ``params`` existed show their stored text.
+
 SMS and email rows are then delivered by a Celery task (services/delivery.py explains how
 a row is sent once). In-app rows are the inbox: delivered by being written, read when the
 recipient marks them.
@@ -14,7 +19,10 @@ recipient marks them.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from notifications import texts
 
 
 class Notification(models.Model):
@@ -48,6 +56,10 @@ class Notification(models.Model):
     address = models.CharField(_("address"), max_length=254, blank=True)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"))
+    # The template's placeholder values per language, {"zh-hans": {"ref": ...}, "en": {...}}:
+    # what the inbox needs to show this notice in the reader's language. Empty on rows
+    # written before it was kept.
+    params = models.JSONField(_("placeholder values"), default=dict, blank=True)
 
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
@@ -92,6 +104,38 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient_id} ({self.channel}, {self.status})"
+
+    def rendered_in(self, language: str | None) -> texts.Rendered | None:
+        """The notice's words in ``language``, from its template and stored values; None
+        when the row cannot be rendered again (no values kept: an older row) or when the
+        template now asks for a value that was not kept and the stored text is in this
+        language anyway."""
+        language = texts.language_of(language)
+        values = (self.params or {}).get(language)
+        if not isinstance(values, dict):
+            return None
+        if language == self.language and not texts.has_values(
+            kind=self.kind, audience=self.audience, language=language, values=values
+        ):
+            return None
+        return texts.render(
+            kind=self.kind, audience=self.audience, language=language, values=values
+        )
+
+    @property
+    def title(self) -> str:
+        """The subject in the active language (the reader's)."""
+        rendered = self.rendered_in(get_language())
+        return rendered.subject if rendered else self.subject
+
+    @property
+    def text(self) -> str:
+        """The full text as the inbox shows it, in the active language (the reader's). Only
+        in-app rows: an SMS or an email is what was sent, as stored."""
+        if self.channel != self.Channel.INAPP:
+            return self.body
+        rendered = self.rendered_in(get_language())
+        return rendered.body if rendered else self.body
 
 
 class NotificationPreference(models.Model):

@@ -3,8 +3,10 @@
 Keyed by template kind (an event kind, qualified by the clock for deadline events), then by
 the recipient's role on the case (``"*"`` for every role), then by language. Each entry is
 (subject, SMS text, full text): the subject titles the email and the inbox entry, the SMS
-text is short (a Chinese SMS segment is 70 characters), the full text goes by email and to
-the inbox. Placeholders are filled by ``render``; services/recording.py builds their
+text is short (a Chinese SMS segment is 70 characters; with the link to the case that
+``render`` adds, an SMS stays within three) and says in plain words what happened and what
+to do, citing no article (the full text and the documents cite the rule), the full text
+goes by email and to the inbox. Placeholders are filled by ``render``; services/recording.py builds their
 values from the event, formatted for the language (dates, amounts, legal grounds).
 
 These texts are not in the .po catalogue on purpose: a notice is rendered in the
@@ -13,13 +15,85 @@ are reviewed as a set per event by the people who answer for what the service te
 public.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from string import Formatter
 
 LANGUAGES = ("zh-hans", "en")
 FALLBACK_LANGUAGE = "zh-hans"
 SMS_PREFIX = {"zh-hans": "【ODR 12315】", "en": "[ODR 12315] "}
+# Ends every SMS: the case's page, an absolute address (services/recording.py).
+SMS_LINK = {"zh-hans": "详情：{link}", "en": " Details: {link}"}
+
+# A ground of a refusal or of the end of mediation in a few plain words, for an SMS, by
+# ground code (the codes mean the same in every rule set; cases/rulesets.py has the full
+# texts and the articles).
+GROUND_REASONS: dict[str, dict[str, dict[str, str]]] = {
+    "refusal": {
+        "outside_remit": {
+            "zh-hans": "不属于市场监督管理部门的处理范围",
+            "en": "it is outside the market regulation office's remit",
+        },
+        "already_handled": {
+            "zh-hans": "同一纠纷已由其他机构受理或者处理",
+            "en": "the same dispute is or was handled elsewhere",
+        },
+        "not_consumer_dispute": {
+            "zh-hans": "不属于生活消费纠纷，或者未能证明与商家存在消费纠纷",
+            "en": "no consumer dispute with the merchant is shown",
+        },
+        "limitation": {
+            "zh-hans": "自知道权益受损之日起已超过三年",
+            "en": "more than three years have passed since you knew of the harm",
+        },
+        "materials": {
+            "zh-hans": "投诉材料不齐全或者不真实",
+            "en": "the required materials are missing or false",
+        },
+        "identity": {
+            "zh-hans": "冒用他人名义，或者拒绝配合核实身份",
+            "en": "the complainant's identity could not be verified",
+        },
+        "other": {
+            "zh-hans": "属于法律规定不予受理的其他情形",
+            "en": "another legal ground for not accepting it",
+        },
+    },
+    "termination": {
+        "withdrawn_or_settled": {
+            "zh-hans": "投诉已撤回，或者双方已自行和解",
+            "en": "the complaint was withdrawn or the parties settled",
+        },
+        "testing_no_agreement": {
+            "zh-hans": "双方对检测、鉴定及其费用未能协商一致",
+            "en": "the parties could not agree on testing or its cost",
+        },
+        "absent_or_refused": {
+            "zh-hans": "一方无正当理由不参加调解，或者拒绝调解",
+            "en": "a party did not take part or refused mediation",
+        },
+        "agreement_impossible": {
+            "zh-hans": "一方明确表示无法达成调解协议",
+            "en": "a party said no agreement is possible",
+        },
+        "time_limit": {
+            "zh-hans": "调解期限内未能达成调解协议",
+            "en": "no agreement was reached within the time limit",
+        },
+        "refusal_ground_found": {
+            "zh-hans": "受理后发现存在不予受理的情形",
+            "en": "a ground for not accepting the complaint was found",
+        },
+        "party_ceased": {
+            "zh-hans": "一方当事人死亡或者终止",
+            "en": "a party has died or ceased to exist",
+        },
+        "other": {
+            "zh-hans": "属于法律规定应当终止调解的其他情形",
+            "en": "another legal ground for ending mediation",
+        },
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -47,13 +121,14 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "consumer": {
             "zh-hans": _t(
                 "您的投诉 {ref} 已收到",
-                "您的投诉 {ref} 已收到，已转交{merchant}，商家应在{due}前答复。",
+                "您的投诉 {ref} 已收到并转交{merchant}，商家应在{due}前答复，答复后您可以在平台查看并回应。",
                 "您对{merchant}的投诉已收到，编号 {ref}。该商家已加入在线纠纷解决（ODR），"
                 "投诉已直接转交商家，商家应在{due}前答复。商家逾期未答复的，投诉将转交市场监督管理部门处理。",
             ),
             "en": _t(
                 "Your complaint {ref} was received",
-                "Your complaint {ref} was received and sent to {merchant}, which must answer by {due}.",
+                "Your complaint {ref} was received and sent to {merchant}, which must answer by {due}. "
+                "You can read and reply to the answer on the platform.",
                 "We received your complaint about {merchant}, reference {ref}. The merchant takes part in "
                 "online dispute resolution (ODR), so the complaint went straight to them, and they must "
                 "answer by {due}. If they do not, the complaint goes to the market regulation office.",
@@ -62,13 +137,14 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "merchant": {
             "zh-hans": _t(
                 "新投诉 {ref}：请于{due}前答复",
-                "贵单位收到新投诉 {ref}，请于{due}前登录平台答复。",
+                "贵单位收到新投诉 {ref}，请于{due}前登录平台答复或提出和解方案，逾期将转交市场监督管理部门。",
                 "消费者对贵单位提出投诉，编号 {ref}。请于{due}前登录平台答复或者提出和解方案。"
                 "逾期未答复的，投诉将转交市场监督管理部门处理。",
             ),
             "en": _t(
                 "New complaint {ref}: please answer by {due}",
-                "New complaint {ref} against your business. Please answer on the platform by {due}.",
+                "New complaint {ref} against your business. Please answer on the platform by {due}, "
+                "or it goes to the market regulation office.",
                 "A consumer has filed a complaint against your business, reference {ref}. Please answer "
                 "or make an offer on the platform by {due}. Without an answer by then, the complaint "
                 "goes to the market regulation office.",
@@ -79,13 +155,14 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "consumer": {
             "zh-hans": _t(
                 "投诉 {ref} 已转交市场监督管理部门",
-                "您的投诉 {ref} 已转交市场监督管理部门，将于{due}前决定是否受理。",
+                "您的投诉 {ref} 已转交市场监督管理部门，将于{due}前决定是否受理，结果会通知您。",
                 "您的投诉（编号 {ref}，被投诉人：{merchant}）已转交市场监督管理部门。"
                 "市场监督管理部门将于{due}前决定是否受理，并告知您结果。",
             ),
             "en": _t(
                 "Complaint {ref} is with the market regulation office",
-                "Your complaint {ref} is with the market regulation office, which decides by {due} whether to accept it.",
+                "Your complaint {ref} is with the market regulation office, which decides by {due} "
+                "whether to accept it. We will tell you the result.",
                 "Your complaint about {merchant}, reference {ref}, is with the market regulation office. "
                 "The office decides by {due} whether to accept it and will tell you the result.",
             ),
@@ -93,12 +170,12 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "regulator": {
             "zh-hans": _t(
                 "待决定是否受理：{ref}",
-                "投诉 {ref} 待决定是否受理，期限{due}。",
+                "投诉 {ref} 待您决定是否受理，请于{due}前作出受理或者不予受理的决定。",
                 "投诉 {ref}（被投诉人：{merchant}）待本部门决定是否受理，请于{due}前作出受理或者不予受理的决定。",
             ),
             "en": _t(
                 "Decision needed on complaint {ref}",
-                "Complaint {ref} awaits a decision on acceptance by {due}.",
+                "Complaint {ref} awaits your decision. Please accept or refuse it by {due}.",
                 "Complaint {ref} about {merchant} awaits your office's decision to accept or refuse it. "
                 "Please decide by {due}.",
             ),
@@ -108,12 +185,13 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "mediator": {
             "zh-hans": _t(
                 "您被指派调解案件 {ref}",
-                "您已被指派调解案件 {ref}，调解期限至{due}。",
+                "您已被指派调解案件 {ref}，请联系双方安排调解，调解期限至{due}。",
                 "投诉 {ref}（被投诉人：{merchant}）已受理，并指派您组织调解。调解期限至{due}。",
             ),
             "en": _t(
                 "You are assigned to mediate {ref}",
-                "You are assigned to mediate case {ref}; mediation must end by {due}.",
+                "You are assigned to mediate case {ref}. Please arrange mediation with both sides; "
+                "it must end by {due}.",
                 "Complaint {ref} about {merchant} was accepted and you are assigned to mediate it. "
                 "Mediation must end by {due}.",
             ),
@@ -140,13 +218,14 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "consumer": {
             "zh-hans": _t(
                 "收到和解方案：{ref}",
-                "{merchant}就投诉 {ref} 提出和解方案：{offer}，有效期至{valid_until}。",
+                "{merchant}就投诉 {ref} 提出和解方案：{offer}，有效期至{valid_until}。请在平台接受、拒绝或者提出新的方案。",
                 "{merchant}就您的投诉 {ref} 提出和解方案：{offer}。说明：{description}。"
                 "方案有效期至{valid_until}。请登录平台接受、拒绝或者提出新的方案。",
             ),
             "en": _t(
                 "Offer received: {ref}",
-                "{merchant} made an offer on complaint {ref}: {offer}, valid until {valid_until}.",
+                "{merchant} made an offer on complaint {ref}: {offer}, valid until {valid_until}. "
+                "Accept it, reject it or make your own on the platform.",
                 "{merchant} made an offer on your complaint {ref}: {offer}. Details: {description}. "
                 "The offer is valid until {valid_until}. Please accept it, reject it or make your own on the platform.",
             ),
@@ -154,13 +233,14 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "merchant": {
             "zh-hans": _t(
                 "收到和解方案：{ref}",
-                "消费者就投诉 {ref} 提出和解方案：{offer}，有效期至{valid_until}。",
+                "消费者就投诉 {ref} 提出和解方案：{offer}，有效期至{valid_until}。请在平台接受、拒绝或者提出新的方案。",
                 "消费者就投诉 {ref} 提出和解方案：{offer}。说明：{description}。"
                 "方案有效期至{valid_until}。请登录平台接受、拒绝或者提出新的方案。",
             ),
             "en": _t(
                 "Offer received: {ref}",
-                "The consumer made an offer on complaint {ref}: {offer}, valid until {valid_until}.",
+                "The consumer made an offer on complaint {ref}: {offer}, valid until {valid_until}. "
+                "Accept it, reject it or make your own on the platform.",
                 "The consumer made an offer on complaint {ref}: {offer}. Details: {description}. "
                 "The offer is valid until {valid_until}. Please accept it, reject it or make your own on the platform.",
             ),
@@ -170,12 +250,12 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "*": {
             "zh-hans": _t(
                 "和解方案被拒绝：{ref}",
-                "您就 {ref} 提出的和解方案已被对方拒绝。",
+                "您就案件 {ref} 提出的和解方案已被对方拒绝，您可以在平台提出新的方案。",
                 "您就案件 {ref} 提出的和解方案已被对方拒绝。{reason_line}您可以提出新的方案。",
             ),
             "en": _t(
                 "Offer rejected: {ref}",
-                "Your offer on {ref} was rejected.",
+                "Your offer on case {ref} was rejected. You may make a new offer on the platform.",
                 "Your offer on case {ref} was rejected by the other side. {reason_line}You may make a new offer.",
             ),
         },
@@ -189,7 +269,7 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
             ),
             "en": _t(
                 "New message: {ref}",
-                "There is a new message on case {ref}.",
+                "There is a new message on case {ref}. Please read it on the platform.",
                 "The other side sent a new message on case {ref}. Please read it on the platform.",
             ),
         },
@@ -198,12 +278,12 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "consumer": {
             "zh-hans": _t(
                 "投诉 {ref} 已关联经营者",
-                "您的投诉 {ref} 已关联至经营者{merchant}。",
+                "市场监督管理部门已将您的投诉 {ref} 关联至经营者{merchant}，后续进展会通知您。",
                 "市场监督管理部门已将您的投诉 {ref} 关联至经营者{merchant}的登记信息。",
             ),
             "en": _t(
                 "Complaint {ref} linked to the merchant",
-                "Your complaint {ref} was linked to the merchant {merchant}.",
+                "Your complaint {ref} was linked to the merchant {merchant}. We will tell you what happens next.",
                 "The market regulation office linked your complaint {ref} to the registered merchant {merchant}.",
             ),
         },
@@ -225,12 +305,13 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "merchant": {
             "zh-hans": _t(
                 "投诉 {ref} 已转交市场监督管理部门",
-                "投诉 {ref} 已转交市场监督管理部门处理。",
+                "投诉 {ref} 未能通过协商解决，已转交市场监督管理部门决定是否受理，进展可在平台查看。",
                 "投诉 {ref} 未能通过协商解决，已转交市场监督管理部门，由其决定是否受理。",
             ),
             "en": _t(
                 "Complaint {ref} went to the market regulation office",
-                "Complaint {ref} went to the market regulation office.",
+                "Complaint {ref} was not resolved by negotiation and went to the market regulation office, "
+                "which decides whether to accept it.",
                 "Complaint {ref} was not resolved by negotiation and went to the market regulation office, "
                 "which decides whether to accept it.",
             ),
@@ -240,12 +321,12 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "*": {
             "zh-hans": _t(
                 "投诉 {ref} 已受理",
-                "投诉 {ref} 已受理，将由调解员组织调解。",
+                "投诉 {ref} 已受理，调解员将联系您安排调解，请留意平台通知。",
                 "市场监督管理部门已受理投诉 {ref}，并指派调解员组织调解。调解员将与各方联系安排调解。",
             ),
             "en": _t(
                 "Complaint {ref} accepted",
-                "Complaint {ref} was accepted and goes to mediation.",
+                "Complaint {ref} was accepted. A mediator will contact you to arrange mediation.",
                 "The market regulation office accepted complaint {ref} and assigned a mediator, who will "
                 "contact both sides to arrange mediation.",
             ),
@@ -255,13 +336,14 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "consumer": {
             "zh-hans": _t(
                 "投诉 {ref} 不予受理",
-                "投诉 {ref} 不予受理，依据{ground_article}。详见平台。",
+                "您的投诉 {ref} 不予受理，原因：{ground_reason}。您仍可以申请仲裁或者向人民法院起诉。",
                 "市场监督管理部门决定对投诉 {ref} 不予受理。依据：{ground}。"
                 "您可以依法通过其他途径解决，例如申请仲裁或者向人民法院起诉。",
             ),
             "en": _t(
                 "Complaint {ref} not accepted",
-                "Complaint {ref} was not accepted ({ground_article}). See the platform.",
+                "Your complaint {ref} was not accepted: {ground_reason}. You may still apply for "
+                "arbitration or go to court.",
                 "The market regulation office decided not to accept complaint {ref}. Ground: {ground}. "
                 "You may still seek a remedy in other ways, such as arbitration or a lawsuit.",
             ),
@@ -269,12 +351,13 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "merchant": {
             "zh-hans": _t(
                 "投诉 {ref} 不予受理",
-                "投诉 {ref} 不予受理。",
+                "市场监督管理部门决定对投诉 {ref} 不予受理，贵单位无需再作处理。",
                 "市场监督管理部门决定对投诉 {ref} 不予受理。依据：{ground}。",
             ),
             "en": _t(
                 "Complaint {ref} not accepted",
-                "Complaint {ref} was not accepted.",
+                "The market regulation office decided not to accept complaint {ref}. Nothing more is "
+                "needed from you.",
                 "The market regulation office decided not to accept complaint {ref}. Ground: {ground}.",
             ),
         },
@@ -283,13 +366,14 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "*": {
             "zh-hans": _t(
                 "案件 {ref} 已和解",
-                "案件 {ref} 已达成和解，应于{performance_due}前履行。",
+                "案件 {ref} 已达成和解，应于{performance_due}前履行；履行完毕后，由消费者在平台确认。",
                 "案件 {ref} 已达成和解。和解内容：{terms}。履行期限：{performance_due}。"
                 "履行完毕后，请消费者在平台确认。",
             ),
             "en": _t(
                 "Case {ref} settled",
-                "Case {ref} is settled; it must be performed by {performance_due}.",
+                "Case {ref} is settled and must be carried out by {performance_due}. The consumer "
+                "confirms it on the platform once it is done.",
                 "Case {ref} is settled. Terms: {terms}. To be performed by {performance_due}. "
                 "Once it is done, the consumer confirms it on the platform.",
             ),
@@ -315,13 +399,14 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "*": {
             "zh-hans": _t(
                 "案件 {ref} 调解终止",
-                "案件 {ref} 调解终止，依据{ground_article}。详见平台。",
+                "案件 {ref} 的调解已终止，原因：{ground_reason}。如仍有争议，可以申请仲裁或者向人民法院起诉。",
                 "案件 {ref} 的调解已终止。依据：{ground}。"
                 "您可以依照《中华人民共和国消费者权益保护法》第三十九条申请仲裁或者向人民法院起诉。",
             ),
             "en": _t(
                 "Mediation ended on case {ref}",
-                "Mediation on case {ref} ended without agreement ({ground_article}).",
+                "Mediation on case {ref} ended without agreement: {ground_reason}. You may still apply "
+                "for arbitration or go to court.",
                 "Mediation on case {ref} ended without agreement. Ground: {ground}. Under article 39 of "
                 "the Consumer Protection Law you may apply for arbitration or bring a lawsuit.",
             ),
@@ -331,12 +416,13 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "*": {
             "zh-hans": _t(
                 "案件 {ref} 已移交仲裁",
-                "案件 {ref} 已移交{arbitration_body}。",
+                "案件 {ref} 已移交{arbitration_body}，由其决定是否受理，结果会通知您。",
                 "案件 {ref} 已移交{arbitration_body}，由其决定是否受理。",
             ),
             "en": _t(
                 "Case {ref} referred to arbitration",
-                "Case {ref} was referred to {arbitration_body}.",
+                "Case {ref} was referred to {arbitration_body}, which decides whether to accept it. "
+                "We will tell you the result.",
                 "Case {ref} was referred to {arbitration_body}, which decides whether to accept it.",
             ),
         },
@@ -345,12 +431,12 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "*": {
             "zh-hans": _t(
                 "仲裁委员会已受理案件 {ref}",
-                "{arbitration_body}已受理案件 {ref}。",
+                "{arbitration_body}已受理案件 {ref}，将依照仲裁规则审理，请留意其通知。",
                 "{arbitration_body}已受理案件 {ref}，将依照仲裁规则进行审理。",
             ),
             "en": _t(
                 "Arbitration accepted: {ref}",
-                "{arbitration_body} accepted case {ref}.",
+                "{arbitration_body} accepted case {ref} and will hear it under its rules. Watch for its notices.",
                 "{arbitration_body} accepted case {ref} and will hear it under its rules.",
             ),
         },
@@ -359,12 +445,12 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "*": {
             "zh-hans": _t(
                 "仲裁委员会未受理案件 {ref}",
-                "{arbitration_body}未受理案件 {ref}。",
+                "{arbitration_body}未受理案件 {ref}，后续可选的办法请在平台查看。",
                 "{arbitration_body}未受理案件 {ref}。{reason_line}",
             ),
             "en": _t(
                 "Arbitration declined: {ref}",
-                "{arbitration_body} declined case {ref}.",
+                "{arbitration_body} declined case {ref}. See on the platform what you can do next.",
                 "{arbitration_body} declined case {ref}. {reason_line}",
             ),
         },
@@ -373,32 +459,42 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "*": {
             "zh-hans": _t(
                 "案件 {ref} 已作出裁决",
-                "案件 {ref} 已作出仲裁裁决，应于{performance_due}前履行。",
+                "案件 {ref} 已作出仲裁裁决，应于{performance_due}前履行；履行完毕后，由消费者在平台确认。",
                 "{arbitration_body}已就案件 {ref} 作出裁决。裁决内容：{terms}。履行期限：{performance_due}。",
             ),
             "en": _t(
                 "Award recorded: {ref}",
-                "An award was made on case {ref}; it must be performed by {performance_due}.",
+                "An award was made on case {ref}; it must be carried out by {performance_due}. The "
+                "consumer confirms it on the platform once it is done.",
                 "{arbitration_body} made its award on case {ref}. Terms: {terms}. To be performed by {performance_due}.",
             ),
         },
     },
     "transition.close": {
         "*": {
-            "zh-hans": _t("案件 {ref} 已结案", "案件 {ref} 已结案。", "案件 {ref} 已结案。"),
-            "en": _t("Case {ref} closed", "Case {ref} is closed.", "Case {ref} is closed."),
+            "zh-hans": _t(
+                "案件 {ref} 已结案",
+                "案件 {ref} 已结案，结案情况和文书可在平台查看。",
+                "案件 {ref} 已结案。",
+            ),
+            "en": _t(
+                "Case {ref} closed",
+                "Case {ref} is closed. The outcome and its documents are on the platform.",
+                "Case {ref} is closed.",
+            ),
         },
     },
     "transition.confirm_performance": {
         "*": {
             "zh-hans": _t(
                 "消费者已确认履行：{ref}",
-                "消费者已确认案件 {ref} 履行完毕，案件结案。",
+                "消费者已确认案件 {ref} 履行完毕，案件已结案，无需再作处理。",
                 "消费者已确认案件 {ref} 的协议履行完毕，案件结案。",
             ),
             "en": _t(
                 "Performance confirmed: {ref}",
-                "The consumer confirmed case {ref} was performed; the case is closed.",
+                "The consumer confirmed case {ref} was carried out; the case is closed and nothing more "
+                "is needed.",
                 "The consumer confirmed that the agreement on case {ref} was performed. The case is closed.",
             ),
         },
@@ -407,12 +503,13 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "*": {
             "zh-hans": _t(
                 "消费者报告未履行：{ref}",
-                "消费者报告案件 {ref} 的协议未按期履行。",
+                "消费者报告案件 {ref} 的协议未按期履行，请登录平台查看并处理。",
                 "消费者报告案件 {ref} 的协议未按期履行。{reason_line}",
             ),
             "en": _t(
                 "Breach reported: {ref}",
-                "The consumer reported that case {ref} was not performed.",
+                "The consumer reported that the agreement on case {ref} was not carried out. Please "
+                "see it on the platform.",
                 "The consumer reported that the agreement on case {ref} was not performed. {reason_line}",
             ),
         },
@@ -421,12 +518,12 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "*": {
             "zh-hans": _t(
                 "投诉 {ref} 已撤回",
-                "消费者已撤回投诉 {ref}。",
+                "消费者已撤回投诉 {ref}，案件终结，无需再作处理。",
                 "消费者已撤回投诉 {ref}，案件终结。",
             ),
             "en": _t(
                 "Complaint {ref} withdrawn",
-                "The consumer withdrew complaint {ref}.",
+                "The consumer withdrew complaint {ref}; the case is over and nothing more is needed.",
                 "The consumer withdrew complaint {ref}; the case is over.",
             ),
         },
@@ -449,12 +546,12 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "merchant": {
             "zh-hans": _t(
                 "提醒：案件 {ref} 履行期限将至",
-                "提醒：案件 {ref} 的协议应于{due}前履行。",
+                "提醒：案件 {ref} 的协议应于{due}前履行，请按时履行。",
                 "案件 {ref} 的协议应于{due}前履行，请按时履行。",
             ),
             "en": _t(
                 "Reminder: performance due on {ref}",
-                "Reminder: the agreement on case {ref} must be performed by {due}.",
+                "Reminder: the agreement on case {ref} must be carried out by {due}. Please do it on time.",
                 "The agreement on case {ref} must be performed by {due}. Please perform it on time.",
             ),
         },
@@ -463,12 +560,12 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "*": {
             "zh-hans": _t(
                 "案件 {ref}：{clock_name}期限开始计算",
-                "案件 {ref} 的{clock_name}期限为{due}。",
+                "案件 {ref} 的{clock_name}期限开始计算，应于{due}前完成，请在平台查看。",
                 "案件 {ref}（被投诉人：{merchant}）的{clock_name}期限开始计算，应于{due}前完成。",
             ),
             "en": _t(
                 "Case {ref}: {clock_name} due by {due}",
-                "Case {ref}: {clock_name} is due by {due}.",
+                "Case {ref}: {clock_name} is due by {due}. See the platform.",
                 "{clock_name_cap} on case {ref} against {merchant} is due by {due}.",
             ),
         },
@@ -477,7 +574,7 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "*": {
             "zh-hans": _t(
                 "案件 {ref} 的{clock_name}期限调整为{due}",
-                "根据国务院公布的节假日安排，案件 {ref} 的{clock_name}期限由{from}调整为{due}。",
+                "根据国务院公布的节假日安排，案件 {ref} 的{clock_name}期限由{from}调整为{due}，请以新日期为准。",
                 "国务院公布了节假日安排，工作日据此重新计算：案件 {ref} 的{clock_name}期限由{from}"
                 "调整为{due}。",
             ),
@@ -523,12 +620,12 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "*": {
             "zh-hans": _t(
                 "案件 {ref} 的{clock_name}期限已过",
-                "案件 {ref} 的{clock_name}期限（{due}）已过。",
+                "案件 {ref} 的{clock_name}期限（{due}）已过，请登录平台查看。",
                 "案件 {ref} 的{clock_name}期限（{due}）已过。",
             ),
             "en": _t(
                 "{clock_name_cap} passed on {ref}",
-                "Case {ref}: the time for {clock_name} ({due}) has passed.",
+                "Case {ref}: the time for {clock_name} ({due}) has passed. See the platform.",
                 "The time for {clock_name} on case {ref} ({due}) has passed.",
             ),
         },
@@ -537,12 +634,12 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "*": {
             "zh-hans": _t(
                 "提醒：案件 {ref} 的{clock_name}期限将至",
-                "提醒：案件 {ref} 的{clock_name}期限为{due}。",
+                "提醒：案件 {ref} 的{clock_name}期限为{due}，请及时处理。",
                 "案件 {ref} 的{clock_name}期限为{due}，请及时处理。",
             ),
             "en": _t(
                 "Reminder: {clock_name} due on {ref}",
-                "Reminder: {clock_name} on case {ref} is due by {due}.",
+                "Reminder: {clock_name} on case {ref} is due by {due}. Please act in time.",
                 "{clock_name_cap} on case {ref} is due by {due}. Please act in time.",
             ),
         },
@@ -577,12 +674,12 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "*": {
             "zh-hans": _t(
                 "逾期：案件 {ref} 的{clock_name}期限已过",
-                "逾期：案件 {ref} 的{clock_name}期限（{due}）已过。",
+                "逾期：案件 {ref} 的{clock_name}期限（{due}）已过，请尽快处理。",
                 "案件 {ref} 的{clock_name}期限（{due}）已过，请尽快处理。",
             ),
             "en": _t(
                 "Overdue: {clock_name} on {ref}",
-                "Overdue: {clock_name} on case {ref} was due by {due}.",
+                "Overdue: {clock_name} on case {ref} was due by {due}. Please act now.",
                 "{clock_name_cap} on case {ref} was due by {due} and is overdue. Please act now.",
             ),
         },
@@ -606,12 +703,12 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "*": {
             "zh-hans": _t(
                 "调解安排：{ref}",
-                "案件 {ref} 的调解定于{when}进行。",
+                "案件 {ref} 的在线调解定于{when}进行，请按时登录平台参加。",
                 "案件 {ref} 的调解定于{when}在线进行。请按时登录平台参加。",
             ),
             "en": _t(
                 "Mediation scheduled: {ref}",
-                "Mediation on case {ref} is scheduled for {when}.",
+                "Mediation on case {ref} is scheduled online for {when}. Please log in on time.",
                 "Mediation on case {ref} is scheduled online for {when}. Please log in on time.",
             ),
         },
@@ -620,12 +717,12 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
         "*": {
             "zh-hans": _t(
                 "提醒：案件 {ref} 调解即将开始",
-                "提醒：案件 {ref} 的调解将于{when}开始。",
+                "提醒：案件 {ref} 的在线调解将于{when}开始，请按时登录平台参加。",
                 "案件 {ref} 的在线调解将于{when}开始，请按时登录平台参加。",
             ),
             "en": _t(
                 "Reminder: mediation on {ref}",
-                "Reminder: mediation on case {ref} starts at {when}.",
+                "Reminder: mediation on case {ref} starts online at {when}. Please log in on time.",
                 "Mediation on case {ref} starts online at {when}. Please log in on time.",
             ),
         },
@@ -703,16 +800,27 @@ def placeholders(text: Text) -> set[str]:
     return names
 
 
-def render(*, kind: str, audience: str, language: str, values: Mapping[str, str]) -> Rendered:
+def ground_reason(kind: str, code: str, language: str) -> str | None:
+    """A ground in a few plain words (``kind``: "refusal" or "termination"), or None."""
+    found = GROUND_REASONS.get(kind, {}).get(code)
+    return found[language_of(language)] if found else None
+
+
+def render(
+    *, kind: str, audience: str, language: str, values: Mapping[str, str], link: str = ""
+) -> Rendered:
     """Fill a template. A value the event did not supply shows as a dash, never an error:
     a notice with one blank is better than a case transition that fails on a notice.
-    ``values`` may compute what it lacks (a dict with ``__missing__``)."""
+    ``values`` may compute what it lacks (a dict with ``__missing__``). ``link``, the
+    case's absolute address, ends the SMS."""
     language = language_of(language)
     text = template_for(kind, audience, language)
     filled = values if hasattr(values, "__missing__") else _Defaulting(values)
     return Rendered(
         subject=text.subject.format_map(filled)[:200],
-        sms=SMS_PREFIX[language] + text.sms.format_map(filled),
+        sms=SMS_PREFIX[language]
+        + text.sms.format_map(filled)
+        + (SMS_LINK[language].format(link=link) if link else ""),
         body=text.body.format_map(filled),
     )
 
@@ -720,3 +828,31 @@ def render(*, kind: str, audience: str, language: str, values: Mapping[str, str]
 class _Defaulting(dict):
     def __missing__(self, key: str) -> str:
         return "—"
+
+
+def has_values(*, kind: str, audience: str, language: str, values: Mapping[str, str]) -> bool:
+    """Whether ``values`` fills every placeholder of the subject and full text (the inbox)."""
+    text = template_for(kind, audience, language)
+    needed = {
+        name
+        for part in (text.subject, text.body)
+        for _, name, _, _ in Formatter().parse(part)
+        if name
+    }
+    return needed <= set(values)
+
+
+def values_for(
+    *, kind: str, audience: str, values: Callable[[str], Mapping[str, str]]
+) -> dict[str, dict[str, str]]:
+    """The placeholder values of a notice in every language, kept with it so the inbox can
+    show it in the reader's language later. ``values(language)`` gives the event's values
+    in one language (computed on demand); only those the texts use are kept."""
+    kept: dict[str, dict[str, str]] = {}
+    for language in LANGUAGES:
+        source = values(language)
+        kept[language] = {
+            name: str(source[name])
+            for name in sorted(placeholders(template_for(kind, audience, language)))
+        }
+    return kept

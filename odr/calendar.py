@@ -353,6 +353,25 @@ def working_days_between(a: dt.date, b: dt.date) -> int:
     return count
 
 
+def working_days_left(today: dt.date, ends: Iterable[dt.date]) -> dict[dt.date, int]:
+    """``max(0, working_days_between(today, end))`` for each end, from one calendar read:
+    what a list of cases shows for its clocks, in one query however long the list."""
+    ends = set(ends)
+    later = sorted(end for end in ends if end > today)
+    left = dict.fromkeys(ends, 0)
+    if not later:
+        return left
+    window = _Window(today + _ONE_DAY, later[-1])
+    count, day = 0, today
+    for end in later:
+        while day < end:
+            day += _ONE_DAY
+            if window.day(day)[0]:
+                count += 1
+        left[end] = count
+    return left
+
+
 def clock_deadline(clock: ClockLike, start: dt.datetime) -> Deadline:
     """The deadline of `clock` for a period triggered at the moment `start`.
 

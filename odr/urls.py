@@ -49,6 +49,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("help/", views.help_page, name="help"),
+    path("privacy/", views.privacy, name="privacy"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("display/text-size/", account_views.text_size, name="text_size"),

@@ -1,4 +1,4 @@
-"""Site-wide pages: home, health, and the page for a form sent after it expired."""
+"""Site-wide pages: home, help, privacy, health, and the page for a form sent after it expired."""
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -21,6 +21,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+@require_GET
+def help_page(request: HttpRequest) -> HttpResponse:
+    """How a complaint goes, its deadlines, verifying a document, the hotline: for anyone,
+    signed in or not."""
+    return render(request, "help.html")
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "privacy.html")
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

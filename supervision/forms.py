@@ -4,6 +4,8 @@ the dashboard falls back to the default for it: bad input is never a server erro
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterable
 
 from django import forms
 from django.utils import timezone
@@ -12,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from cases.categories import CATEGORY_CHOICES
+from odr.divisions import division_group, division_label, division_name, divisions_under
 from supervision.models import AlertRule, FollowUpVisit, Rating
 from supervision.selectors.dashboard import DEFAULT_DAYS, MAX_DAYS, Filters
 from supervision.selectors.scope import Scope
@@ -20,11 +23,13 @@ from supervision.selectors.scope import Scope
 class FilterForm(forms.Form):
     start = forms.DateField(label=gettext_lazy("From"), required=False)
     end = forms.DateField(label=gettext_lazy("To"), required=False)
+    # Chosen by name from the jurisdiction's divisions; the API passes a code.
     district = forms.RegexField(
-        label=gettext_lazy("District (division code)"),
+        label=gettext_lazy("District"),
         regex=r"^\d{6}$",
         required=False,
         error_messages={"invalid": gettext_lazy("A division code is six digits.")},
+        widget=forms.Select,
     )
     category = forms.ChoiceField(
         label=gettext_lazy("Category"),
@@ -36,9 +41,13 @@ class FilterForm(forms.Form):
     )
     platform = forms.CharField(label=gettext_lazy("Platform"), required=False, max_length=100)
 
-    def __init__(self, *args, scope: Scope, **kwargs):
+    def __init__(self, *args, scope: Scope, with_cases: Iterable[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.scope = scope
+        chosen = str(self.data.get("district") or "") if self.is_bound else ""
+        self.fields["district"].widget.choices = district_choices(
+            scope=scope, extra=[*with_cases, chosen]
+        )
 
     def _clean_day(self, name: str) -> dt.date | None:
         day = self.cleaned_data.get(name)
@@ -86,8 +95,31 @@ class FilterForm(forms.Form):
         )
 
 
-def filters_from(data, *, scope: Scope) -> tuple[FilterForm, Filters]:
-    form = FilterForm(data, scope=scope)
+def district_choices(*, scope: Scope, extra: Iterable[str] = ()) -> list:
+    """The districts a regulator may filter by, for a select: the listed divisions of the
+    jurisdiction (for an administrator the provinces and cities), and the codes its cases
+    carry, grouped by city (or province), each by name."""
+    if scope.everything:
+        codes = set(divisions_under(None, depth="city"))
+    else:
+        codes = {c for j in scope.jurisdictions for c in divisions_under(j)}
+    codes |= {c for c in extra if re.fullmatch(r"\d{6}", c or "") and scope.covers_area(c)}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for code in sorted(codes):
+        key = division_group(code)
+        name = division_name(code) or code
+        label = _("%(name)s (all)") % {"name": name} if code == key else name
+        groups.setdefault(key, []).append((code, label))
+    everywhere = _("Everywhere") if scope.everything else _("Whole jurisdiction")
+    return [("", everywhere)] + [
+        (division_label(key), options) for key, options in sorted(groups.items())
+    ]
+
+
+def filters_from(
+    data, *, scope: Scope, with_cases: Iterable[str] = ()
+) -> tuple[FilterForm, Filters]:
+    form = FilterForm(data, scope=scope, with_cases=with_cases)
     form.is_valid()
     return form, form.filters()
 
@@ -163,6 +195,17 @@ class MonthForm(forms.Form):
         error_messages={"invalid": gettext_lazy("Give the month as YYYY-MM.")},
     )
     jurisdiction = forms.RegexField(label=gettext_lazy("Jurisdiction"), regex=r"^\d{6}$")
+
+    def __init__(self, *args, scope: Scope | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if scope is not None and scope.jurisdictions:
+            # A regulator picks one of their own jurisdictions by name; a code sent
+            # otherwise is still read, and the service refuses one not theirs.
+            field = self.fields["jurisdiction"]
+            field.widget = forms.Select(
+                choices=[(j, division_label(j)) for j in scope.jurisdictions]
+            )
+            field.widget.is_required = field.required
 
     def clean_month(self) -> str:
         value = self.cleaned_data["month"]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from cases import rulesets
 from cases.categories import CATEGORY_CHOICES
 from cases.models import State
+from odr.divisions import division_label
 from supervision.selectors.dashboard import STAGES, Figures, Row
 
 STAGE_LABELS = {
@@ -53,6 +54,17 @@ class Table:
     # (label, value) pairs for the chart; None: no chart for this table.
     chart: list[tuple[str, float | int | None]] | None = None
     unit: str = ""
+    # Columns that hold codes (a state's, a division's): in the CSV and the API beside the
+    # name, left off the page, where people read the names.
+    codes: tuple[int, ...] = ()
+
+    @property
+    def page_columns(self) -> list[str]:
+        return [c for i, c in enumerate(self.columns) if i not in self.codes]
+
+    @property
+    def page_rows(self) -> list[list]:
+        return [[c for i, c in enumerate(row) if i not in self.codes] for row in self.rows]
 
 
 def _pct(value: float | None) -> str:
@@ -109,6 +121,7 @@ def figure_tables(figures: Figures) -> dict[str, Table]:
             columns=[_("state"), _("code"), _("cases")],
             rows=[[str(state_labels[s]), s, n] for s, n in figures.by_state.items()],
             chart=[(str(state_labels[s]), n) for s, n in figures.by_state.items() if n],
+            codes=(1,),
         ),
         Table(
             name="by_stage",
@@ -116,6 +129,7 @@ def figure_tables(figures: Figures) -> dict[str, Table]:
             columns=[_("stage"), _("code"), _("cases")],
             rows=[[str(STAGE_LABELS[s]), s, n] for s, n in figures.by_stage.items()],
             chart=[(str(STAGE_LABELS[s]), n) for s, n in figures.by_stage.items()],
+            codes=(1,),
         ),
         Table(
             name="overdue",
@@ -123,6 +137,7 @@ def figure_tables(figures: Figures) -> dict[str, Table]:
             columns=[_("deadline"), _("code"), _("cases")],
             rows=[[clock_label(c), c, n] for c, n in figures.overdue_by_clock.items()],
             chart=[(clock_label(c), n) for c, n in figures.overdue_by_clock.items()],
+            codes=(1,),
         ),
         Table(
             name="median_time",
@@ -138,6 +153,7 @@ def figure_tables(figures: Figures) -> dict[str, Table]:
                 if h is not None
             ],
             unit=" h",
+            codes=(1,),
         ),
         Table(
             name="per_day",
@@ -152,12 +168,14 @@ def figure_tables(figures: Figures) -> dict[str, Table]:
             figures.by_category,
             lambda r: str(CATEGORY_LABELS.get(r.key, r.key)),
         ),
-        _breakdown(
-            "by_district",
-            _("By district"),
-            _("division code"),
-            figures.by_district,
-            lambda r: r.key,
+        Table(
+            name="by_district",
+            title=_("By district"),
+            # The code stays the first column (the API's clients read it there).
+            columns=[_("division code"), _("district"), *_outcome_columns()],
+            rows=[[r.key, division_label(r.key), *_outcome_cells(r)] for r in figures.by_district],
+            chart=[(division_label(r.key), r.cases) for r in figures.by_district[:12]],
+            codes=(0,),
         ),
         _breakdown(
             "by_platform",

@@ -195,3 +195,55 @@ def test_api_errors_use_the_envelope(client):
     response = client.get("/api/v1/me/")
     assert response.status_code == 403
     assert set(response.json()["error"]) >= {"code", "message"}
+
+
+def test_asking_again_too_soon_keeps_the_code_box_and_counts_down(client, sms_outbox, settings):
+    settings.OTP_RESEND_SECONDS = 60
+    first = client.post("/accounts/login/", {"step": "phone", "phone": "13800000001"})
+    assert re.search(r'data-resend-in="60"', first.text)
+    code = _code(sms_outbox)
+    again = client.post(
+        "/accounts/login/", {"step": "phone", "phone": "13800000001", "next": "/cases/"}
+    )
+    # Refused (no second SMS), but the code already sent is still there to be entered.
+    assert again.status_code == 429
+    assert len(sms_outbox) == 1
+    assert 'name="code"' in again.text
+    assert "之前发送的验证码仍然有效，请在下方输入。" in again.text
+    wait = int(re.search(r'data-resend-in="(\d+)"', again.text).group(1))
+    assert 0 < wait <= 60
+    assert 'data-wait-seconds="%(s)s 秒后可重新获取验证码"' in again.text
+    assert '<script src="/static/accounts/sign_in.js" defer></script>' in again.text
+    # The resend form keeps where the person was going.
+    assert again.text.count('name="next" value="/cases/"') == 2
+    signed_in = client.post(
+        "/accounts/login/", {"step": "code", "phone": "13800000001", "code": code}
+    )
+    assert signed_in.status_code == 302
+
+
+def test_a_wrong_code_shows_the_time_left_before_a_new_one(client, sms_outbox, settings):
+    settings.OTP_RESEND_SECONDS = 60
+    client.post("/accounts/login/", {"step": "phone", "phone": "13800000001"})
+    code = _code(sms_outbox)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    response = client.post(
+        "/accounts/login/", {"step": "code", "phone": "13800000001", "code": wrong}
+    )
+    assert response.status_code == 400
+    wait = int(re.search(r'data-resend-in="(\d+)"', response.text).group(1))
+    assert 0 < wait <= 60
+
+
+def test_without_an_open_code_a_refused_request_stays_on_the_number(client, sms_outbox, settings):
+    settings.OTP_RESEND_SECONDS = 60
+    settings.OTP_MAX_ATTEMPTS = 1
+    client.post("/accounts/login/", {"step": "phone", "phone": "13800000001"})
+    wrong = f"{(int(_code(sms_outbox)) + 1) % 10**6:06d}"
+    client.post("/accounts/login/", {"step": "code", "phone": "13800000001", "code": wrong})
+    # No tries left on the code sent: asking again too soon says to wait, on the number.
+    response = client.post("/accounts/login/", {"step": "phone", "phone": "13800000001"})
+    assert response.status_code == 400
+    assert 'name="code"' not in response.text
+    assert "验证码刚刚已发送到该号码，请等待" in response.text
+    assert len(sms_outbox) == 1

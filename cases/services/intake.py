@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Merchant, User
 from accounts.validators import check_division_code
@@ -20,6 +21,16 @@ from cases.services.transitions import case_transition
 from odr.errors import DomainError
 
 DUPLICATE_WINDOW_DAYS = 30
+# What a consumer is told when a detail the rules require is missing (the wizard's steps
+# say the same next to the field).
+REQUIRED_MESSAGES = {
+    "complainant_name": gettext_lazy("Please give your name."),
+    "complainant_phone": gettext_lazy("Please give your phone number."),
+    "complainant_address": gettext_lazy("Please give your address."),
+    "facts": gettext_lazy("Please describe what happened."),
+    "request": gettext_lazy("Please say what you ask the merchant to do."),
+    "merchant": gettext_lazy("Please choose the merchant, or name it."),
+}
 
 
 @dataclass
@@ -56,18 +67,23 @@ def check_complaint(data: ComplaintData, *, today: dt.date) -> None:
         else f"《{rules.name_zh}》{materials.article.zh}"
     )
     errors: dict[str, list[str]] = {}
+    # Each missing field says what to do in plain words; the rule is cited once, in the
+    # message of the whole refusal.
     required = {
-        "complainant_name": data.complainant_name,
-        "complainant_phone": data.complainant_phone,
-        "complainant_address": data.complainant_address,
-        "facts": data.facts,
-        "request": data.request,
+        "complainant_name": (data.complainant_name, REQUIRED_MESSAGES["complainant_name"]),
+        "complainant_phone": (data.complainant_phone, REQUIRED_MESSAGES["complainant_phone"]),
+        "complainant_address": (
+            data.complainant_address,
+            REQUIRED_MESSAGES["complainant_address"],
+        ),
+        "facts": (data.facts, REQUIRED_MESSAGES["facts"]),
+        "request": (data.request, REQUIRED_MESSAGES["request"]),
     }
-    for name, value in required.items():
+    for name, (value, message) in required.items():
         if not (value or "").strip():
-            errors[name] = [_("Required by %(rule)s.") % {"rule": rule}]
+            errors[name] = [str(message)]
     if data.merchant is None and not data.merchant_name.strip():
-        errors["merchant"] = [_("Name the merchant (required by %(rule)s).") % {"rule": rule}]
+        errors["merchant"] = [str(REQUIRED_MESSAGES["merchant"])]
     if data.merchant is None and data.merchant_name.strip():
         try:
             check_division_code(data.merchant_division_code)
@@ -86,10 +102,12 @@ def check_complaint(data: ComplaintData, *, today: dt.date) -> None:
     if data.purchase_date and data.purchase_date > today:
         errors["purchase_date"] = [_("This date is in the future.")]
     if errors:
-        first = next(iter(errors.values()))
         raise DomainError(
-            _("The complaint is missing required facts: %(rule)s — %(what)s")
-            % {"rule": rule, "what": first[0]},
+            _(
+                "Under %(rule)s, a complaint can be accepted only with these details: "
+                "please complete them and submit again."
+            )
+            % {"rule": rule},
             code="missing_facts",
             fields=errors,
         )

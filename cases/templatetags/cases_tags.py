@@ -6,7 +6,7 @@ templates show the consumer's cases, the merchant's inbox and the regulator's qu
 
 from django import template
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
@@ -36,6 +36,17 @@ _DRAFT_CONTENT = ("merchant", "merchant_name", "facts", "request", "category")
 def clock_label(clock: str) -> str:
     """The clock's name as its rule set declares it, in the page's language."""
     return rulesets.clock_label(clock, get_language())
+
+
+@register.simple_tag
+def time_left(row) -> str:
+    """The time a running deadline leaves, counted as its clock counts: working days for a
+    working-day clock, days for a calendar-day clock (never months and weeks)."""
+    if row.unit == "working_days":
+        n = row.working_days_left
+        return ngettext("%(n)s working day left", "%(n)s working days left", n) % {"n": n}
+    n = row.calendar_days_left
+    return ngettext("%(n)s day left", "%(n)s days left", n) % {"n": n}
 
 
 @register.filter

@@ -358,6 +358,98 @@ def test_missing_facts_show_on_review_with_a_link_to_their_step(client):
     assert _get_draft(consumer).data["facts"] == "耳机右耳无声。"
 
 
+def test_the_review_step_cites_the_rule_once_and_says_what_to_do_per_field(client):
+    consumer, draft = _start(client)
+    client.post(f"/cases/new/{draft.pk}/facts/", FACTS)
+    data = _get_draft(consumer).data
+    ComplaintDraft.objects.filter(pk=draft.pk).update(
+        data={**data, "complainant_name": "", "complainant_phone": ""}
+    )
+    response = client.post(f"/cases/new/{draft.pk}/review/")
+    assert response.status_code == 400
+    errors = re.search(r'<div class="errors card" role="alert".*?</div>', response.text, re.S)
+    assert errors
+    box = errors.group(0)
+    assert box.count("第十六条") == 1
+    assert "《市场监督管理投诉举报处理办法》第十六条第五项" in box
+    assert "此项为必填项" not in box
+    items = {
+        label: " ".join(re.sub(r"<[^>]+>", " ", text).split())
+        for label, text in re.findall(r'<li data-field-error="([^"]+)">(.*?)</li>', box, re.S)
+    }
+    # In the order the wizard asks for them, each saying what to do.
+    assert list(items) == ["经营者", "您对经营者的诉求", "您的姓名", "您的联系电话", "您的地址"]
+    assert items == {
+        "经营者": "请选择被投诉的经营者，或填写其名称。 修改",
+        "您对经营者的诉求": "请写明您对经营者的诉求。 修改",
+        "您的姓名": "请填写您的姓名。 修改",
+        "您的联系电话": "请填写您的联系电话。 修改",
+        "您的地址": "请填写您的地址。 修改",
+    }
+
+
+def test_a_field_error_that_does_not_name_its_field_is_shown_after_its_name(client):
+    consumer, draft = _start(client)
+    merchant = cf.enrolled_merchant()
+    _fill(client, draft, merchant=merchant)
+    tomorrow = (cf.today() + dt.timedelta(days=1)).isoformat()
+    data = _get_draft(consumer).data
+    ComplaintDraft.objects.filter(pk=draft.pk).update(data={**data, "knew_of_harm_on": tomorrow})
+    client.cookies["django_language"] = "en"
+    response = client.post(f"/cases/new/{draft.pk}/review/")
+    assert response.status_code == 400
+    assert re.search(
+        r'<li data-field-error="When you knew of the harm">When you knew of the harm: '
+        r"This date is in the future\.\s*<a",
+        response.text,
+    )
+    assert response.text.count("art. 16(5)") == 1
+
+
+@pytest.mark.parametrize(
+    ("step", "required", "optional"),
+    [
+        (
+            "request",
+            ["complainant_name", "complainant_phone", "complainant_address", "request"],
+            ["agrees_to_publication"],
+        ),
+        ("facts", ["category", "facts"], ["purchase_date", "amount", "platform"]),
+    ],
+)
+def test_a_step_marks_the_fields_it_requires(client, step, required, optional):
+    _consumer, draft = _start(client)
+    html = client.get(f"/cases/new/{draft.pk}/{step}/").text
+    for name in required:
+        label = re.search(rf'<label for="id_{name}">(.*?)</label>', html).group(1)
+        assert label.endswith("（必填）"), label
+        assert re.search(rf'<(input|textarea|select)[^>]*name="{name}"[^>]*required', html), name
+    for name in optional:
+        label = re.search(rf'<label for="id_{name}">(.*?)</label>', html).group(1)
+        assert "必填" not in label
+
+
+def test_the_merchant_step_marks_what_naming_a_merchant_requires(client):
+    _consumer, draft = _start(client)
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/cases/new/{draft.pk}/merchant/").text
+    assert (
+        '<label for="id_merchant_name">Merchant&#x27;s name (if not found above) (required)' in html
+    )
+    assert re.search(r'<input[^>]*name="merchant_name"[^>]*aria-required="true"', html)
+    assert re.search(r'<input[^>]*name="merchant_division_code"[^>]*aria-required="true"', html)
+    assert '<label for="id_merchant_address">Merchant&#x27;s address</label>' in html
+
+
+def test_a_required_field_left_empty_on_its_step_says_what_to_do(client):
+    _consumer, draft = _start(client)
+    response = client.post(
+        f"/cases/new/{draft.pk}/request/", {**REQUEST, "complainant_address": ""}
+    )
+    assert response.status_code == 400
+    assert _error_next_to(response.text, "id_complainant_address") == "请填写您的地址。"
+
+
 def test_only_consumers_use_the_wizard(client):
     af.login(client, af.merchant_staff())
     response = client.get("/cases/new/")

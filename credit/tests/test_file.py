@@ -1,6 +1,7 @@
 """A merchant's credit file: the page and GET /api/v1/credit/merchants/{uscc}/."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -158,6 +159,18 @@ def test_the_page_in_english(client, merchant):
     text = client.get(f"/credit/merchants/{merchant.uscc}/").text
     assert "Complaint-handling index" in text
     assert "not an official credit rating" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [("zh-hans", "等级 A 100.0 分（满分 100 分）"), ("en", "Grade A 100.0 out of 100")],
+)
+def test_the_grade_and_the_score_read_as_words_not_glued(client, merchant, language, says):
+    client.cookies["django_language"] = language
+    text = client.get(f"/credit/merchants/{merchant.uscc}/").text
+    line = re.search(r'<section class="card" id="index">.*?<p>(.*?)</p>', text, re.S).group(1)
+    assert " ".join(re.sub(r"<[^>]+>", " ", line).split()) == says
+    assert "A100" not in re.sub(r"<[^>]+>", "", line)
 
 
 def test_a_future_record_does_not_count_in_the_window(merchant):

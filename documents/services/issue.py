@@ -121,7 +121,8 @@ def _record_failure(document: Document, exc: BaseException) -> None:
 
 def _reason(document: Document, confirmations: list[ConfirmationCode] | None = None) -> str:
     english = document.language == "en"
-    text = f"Issued: {document.title}" if english else f"签发：{document.title}"
+    title = document.issued_title
+    text = f"Issued: {title}" if english else f"签发：{title}"
     if confirmations:
         seqs = ", ".join(f"#{c.event.seq}" for c in confirmations if c.event_id)
         text += (

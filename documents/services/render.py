@@ -168,15 +168,26 @@ def _other_documents(document: Document, language: str) -> list[dict]:
     return rows
 
 
+def _message_body(message: Message, language: str) -> str:
+    """A message as the transcript prints it: the service's own messages in the document's
+    language (mediation keeps both texts, mediation.models.SystemText), people's messages
+    as they wrote them."""
+    texts = getattr(message, "system_text", None) if message.author_role == "system" else None
+    if texts is None:
+        return message.body
+    return texts.text_en if language == "en" else texts.text_zh
+
+
 def _transcript(case: Case, language: str) -> list[dict]:
     rows = []
-    for message in Message.objects.filter(case=case, room=JOINT_ROOM).order_by("seq"):
+    messages = Message.objects.filter(case=case, room=JOINT_ROOM).select_related("system_text")
+    for message in messages.order_by("seq"):
         rows.append(
             {
                 "seq": message.seq,
                 "when": datetime_text(message.created_at, language),
                 "who": kinds.word(kinds.ROLE_WORDS, message.author_role, language),
-                "body": message.body,
+                "body": _message_body(message, language),
             }
         )
     return rows
@@ -363,6 +374,13 @@ def html_to_pdf(html: str) -> Rendered:
 
     Documents load nothing from the network or the disk: only inline data: URIs (the QR
     code), so no text in a case can make the renderer fetch anything.
+
+    The PDF is tagged (``pdf_tags``): a structure tree of headings, paragraphs, tables and
+    lists, ``/MarkInfo << /Marked true >>``, the language of the ``<html lang>`` and the
+    ``<title>`` shown as the window title, so that screen readers read a document in order
+    and in its language. It is not declared PDF/UA (``pdf_variant="pdf/ua-1"``): the
+    signature's seal that pyHanko adds afterwards is a widget outside the structure tree,
+    so the signed file could not keep that promise.
     """
     fetcher = URLFetcher(allowed_protocols=("data",), fail_on_errors=True)
     document = HTML(string=html, url_fetcher=fetcher).render()
@@ -378,7 +396,9 @@ def html_to_pdf(html: str) -> Rendered:
                 x2 * _PX_TO_PT,
                 (page.height - y1) * _PX_TO_PT,
             )
-    return Rendered(document.write_pdf(finisher=compact_cjk_fonts), seal_page, seal_box)
+    return Rendered(
+        document.write_pdf(finisher=compact_cjk_fonts, pdf_tags=True), seal_page, seal_box
+    )
 
 
 def render_pdf(document: Document) -> Rendered:

@@ -26,7 +26,7 @@ from cases import rooms
 from cases.models import Case, CaseRole, Evidence, Message, case_roles
 from cases.services.evidence import check_evidence_file, evidence_add
 from mediation import selectors
-from mediation.models import PartyStanding, ReadMark, RoomFile
+from mediation.models import PartyStanding, ReadMark, RoomFile, SystemText
 from mediation.services import broadcast
 from mediation.services.locking import case_lock, write_lock_first
 from odr.errors import Conflict, DomainError, NotAllowed, NotFound, RateLimited
@@ -244,7 +244,11 @@ def _next_seq_after(last: int | None) -> int:
 
 
 def _after_commit_broadcast(case: Case, message: Message, room_file: RoomFile | None) -> None:
-    payload = selectors.message_payload(message, reference=case.reference, room_file=room_file)
+    # With both texts of a service message: each socket shows its reader's
+    # (selectors.payload_for_reader).
+    payload = selectors.message_payload(
+        message, reference=case.reference, room_file=room_file, both_texts=True
+    )
     mediator_id = case.mediator_id
     transaction.on_commit(
         lambda: broadcast.message_posted(case_id=case.pk, mediator_id=mediator_id, payload=payload)
@@ -350,8 +354,10 @@ def system_message_post(
 ):
     """A message from the service itself (state changes, deadlines, the mediator's acts).
 
-    Written in the case's language. ``key`` makes it idempotent: a handler run twice for
-    the same event posts once. The caller may hold the case lock; if not, it is taken.
+    Both texts are kept (``SystemText``): every reader sees the one in their language;
+    the message's body, the record, is in the case's language. ``key`` makes it
+    idempotent: a handler run twice for the same event posts once. The caller may hold
+    the case lock; if not, it is taken.
     """
     client_id = f"sys:{key}"[:MAX_CLIENT_ID]
     with transaction.atomic():
@@ -371,12 +377,15 @@ def system_message_post(
             body=body[:MAX_BODY],
             client_id=client_id,
         )
+        SystemText.objects.create(
+            message=message, text_zh=text_zh[:MAX_BODY], text_en=text_en[:MAX_BODY]
+        )
         _after_commit_broadcast(locked, message, None)
     return message
 
 
 def bilingual(message: str, **values) -> tuple[str, str]:
-    """A gettext message in Chinese and in English (the case language picks one)."""
+    """A gettext message in Chinese and in English (each reader sees theirs)."""
     with translation.override("zh-hans"):
         zh = _(message) % values if values else _(message)
     with translation.override("en"):

@@ -53,9 +53,33 @@ def test_the_mediator_console_hears(sent):
     ) in sent
 
 
-def test_another_clocks_deadline_sends_nothing(sent):
+def test_another_clocks_deadline_only_nudges_the_case_pages(sent):
+    """No room notice for a clock that does not post in the rooms; open case pages still
+    fetch themselves again (the deadline shows there)."""
     case = f.case_in(State.NEGOTIATION, f.cast())
     handlers.on_case_event(
         _event(case, "deadline.reminder", {"clock": "negotiation_answer", "due_on": "2026-12-01"})
     )
-    assert sent == []
+    assert sent == [
+        (
+            broadcast.case_group(case.pk),
+            {"type": "case.update", "data": {"type": "changed", "kind": "deadline.reminder"}},
+        )
+    ]
+
+
+def test_every_event_nudges_the_open_case_pages(sent):
+    case = f.case_in(State.NEGOTIATION, f.cast())
+    handlers.on_case_event(_event(case, "offer.made", {"offer": 1}))
+    assert (
+        broadcast.case_group(case.pk),
+        {"type": "case.update", "data": {"type": "changed", "kind": "offer.made"}},
+    ) in sent
+
+
+def test_what_is_said_in_a_caucus_nudges_no_page(sent):
+    """The other party's sockets must not learn that a caucus is busy."""
+    case = f.case_in(State.MEDIATION, f.cast())
+    for room in ("caucus:consumer", "caucus:merchant", "joint"):
+        handlers.on_case_event(_event(case, "message.posted", {"room": room, "seq": 1}))
+    assert not [e for _g, e in sent if e.get("data", {}).get("type") == "changed"]

@@ -2,7 +2,9 @@
 
 ``notifications_record_for_event`` runs inside the transaction that appends the event (an
 in-transaction handler, registered in apps.py): it writes one ``Notification`` per
-(event, recipient, channel), with the text rendered in the recipient's language. The rows
+(event, recipient, channel), with the text rendered in the recipient's language (what an
+SMS or email says) and the placeholder values in every language (what the inbox renders
+again in the reader's language, models.Notification.title / text). The rows
 commit or roll back with the event; a second run for the same event writes nothing
 (unique constraint, conflicts ignored). ``notifications_enqueue_for_event`` runs after the
 commit and queues the SMS and email rows for sending (services/delivery.py).
@@ -30,7 +32,15 @@ from notifications.models import Notification
 from notifications.quiet_hours import sms_not_before
 from notifications.selectors import CONSUMER, MEDIATOR, MERCHANT, REGULATOR
 from notifications.services.live import inbox_changed
-from notifications.texts import FOOTER, LINK_LINE, Rendered, language_of, render
+from notifications.texts import (
+    FOOTER,
+    LINK_LINE,
+    Rendered,
+    ground_reason,
+    language_of,
+    render,
+    values_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -215,6 +225,15 @@ class EventValues(dict):
             return f"{rules.cite_zh(found)}：{found.text_zh}"
         return f"{rules.cite_en(found)}: {found.text_en}"
 
+    def _ground_reason(self) -> str:
+        """The ground in a few plain words (an SMS); its full text when none are written."""
+        _rules, found = self._ground_obj()
+        kind = "termination" if self.event.kind == "transition.terminate" else "refusal"
+        short = ground_reason(kind, found.code, self.language)
+        if short:
+            return short
+        return _sentence(found.text_zh if _zh(self.language) else found.text_en)
+
     def _ground_article(self) -> str:
         _, found = self._ground_obj()
         return found.article.zh if _zh(self.language) else found.article.en
@@ -286,6 +305,29 @@ def _site_url(path: str) -> str:
     return f"{base}{path}" if base else path
 
 
+# Where links point when no public address is configured (development, tests).
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+
+
+def public_url(path: str) -> str:
+    """An absolute address on the site, for what leaves it (an SMS): the notices' public
+    address, else the documents' one, else the development server's."""
+    base = (
+        settings.NOTIFY_PUBLIC_BASE_URL
+        or getattr(settings, "DOCUMENTS_PUBLIC_BASE_URL", "")
+        or DEFAULT_PUBLIC_BASE_URL
+    )
+    return f"{base.rstrip('/')}{path}"
+
+
+def case_link(case, audience: str) -> str:
+    """The page of the case for this recipient: an arbitration body's staff work from the
+    referral, everyone else from the case page."""
+    if audience == "arbitration":
+        return public_url(reverse("arbitration:referral", kwargs={"ref": case.reference}))
+    return public_url(reverse("cases:detail", kwargs={"ref": case.reference}))
+
+
 def email_body(text: Rendered, language: str) -> str:
     parts = [text.body]
     if settings.NOTIFY_PUBLIC_BASE_URL:
@@ -307,6 +349,13 @@ def notifications_record_for_event(event: CaseEvent) -> int:
     now = timezone.now()
     quiet_until = sms_not_before(now)
     values: dict[str, EventValues] = {}
+
+    def values_in(language: str) -> EventValues:
+        if language not in values:
+            values[language] = EventValues(event, language)
+        return values[language]
+
+    params: dict[str, dict] = {}
     rows: list[Notification] = []
     seen: set[int] = set()
     for audience in audiences:
@@ -315,9 +364,15 @@ def notifications_record_for_event(event: CaseEvent) -> int:
                 continue
             seen.add(user.pk)
             language = language_of(user.language)
-            if language not in values:
-                values[language] = EventValues(event, language)
-            text = render(kind=kind, audience=audience, language=language, values=values[language])
+            text = render(
+                kind=kind,
+                audience=audience,
+                language=language,
+                values=values_in(language),
+                link=case_link(case, audience),
+            )
+            if audience not in params:
+                params[audience] = values_for(kind=kind, audience=audience, values=values_in)
             common = {
                 "event": event,
                 "case": case,
@@ -326,6 +381,7 @@ def notifications_record_for_event(event: CaseEvent) -> int:
                 "audience": audience,
                 "language": language,
                 "subject": text.subject,
+                "params": params[audience],
                 "created_at": now,
             }
             rows.append(

@@ -14,7 +14,7 @@ from cases.services.events import event_append
 from cases.services.negotiation import offer_make, offer_reject
 from cases.services.transitions import case_transition
 from notifications.models import Notification, NotificationPreference
-from notifications.services.recording import notifications_record_for_event
+from notifications.services.recording import case_link, notifications_record_for_event
 from notifications.tests.conftest import submit
 
 pytestmark = pytest.mark.django_db
@@ -169,10 +169,81 @@ def test_a_refusal_cites_its_legal_ground(world):
         actor=world.regulator,
         data={"ground": "limitation", "reason": "超过三年。"},
     )
+    # The SMS says why in plain words and what the consumer can still do, with the link;
+    # the full text cites the rule.
     sms = Notification.objects.get(recipient=world.consumer, channel=SMS)
-    assert sms.body.startswith(f"【ODR 12315】投诉 {case.reference} 不予受理，依据第")
+    assert sms.body == (
+        f"【ODR 12315】您的投诉 {case.reference} 不予受理，原因：自知道权益受损之日起已超过三年。"
+        "您仍可以申请仲裁或者向人民法院起诉。"
+        f"详情：https://odr.example.cn/cases/{case.reference}/"
+    )
+    assert "第十六条" not in sms.body
     body = Notification.objects.get(recipient=world.consumer, channel=INAPP).body
-    assert "超过三年" in body and "《市场监督管理投诉举报处理" in body
+    assert "超过三年" in body and "《市场监督管理投诉举报处理办法》第十六条第四项" in body
+
+
+def test_the_end_of_mediation_says_why_in_plain_words_by_sms(world):
+    case = _review_case(world)
+    staff = af.merchant_staff(case.merchant, display_name="某店客服")
+    case_transition(
+        case=case, name="accept", actor=world.regulator, data={"mediator": str(world.mediator.pk)}
+    )
+    Notification.objects.all().delete()
+    world.consumer.language = "en"
+    world.consumer.save(update_fields=["language"])
+    case_transition(
+        case=case,
+        name="terminate",
+        actor=world.mediator,
+        data={"ground": "absent_or_refused", "reason": "商家两次未到场。"},
+    )
+    consumer = Notification.objects.get(recipient=world.consumer, channel=SMS)
+    assert consumer.body == (
+        f"[ODR 12315] Mediation on case {case.reference} ended without agreement: a party did "
+        "not take part or refused mediation. You may still apply for arbitration or go to "
+        f"court. Details: https://odr.example.cn/cases/{case.reference}/"
+    )
+    staff = Notification.objects.get(recipient=staff, channel=SMS)
+    assert staff.body == (
+        f"【ODR 12315】案件 {case.reference} 的调解已终止，原因：一方无正当理由不参加调解，"
+        "或者拒绝调解。如仍有争议，可以申请仲裁或者向人民法院起诉。"
+        f"详情：https://odr.example.cn/cases/{case.reference}/"
+    )
+    assert "第二十三条" not in staff.body and "art. 23" not in consumer.body
+
+
+def test_every_sms_of_a_case_names_it_and_links_to_its_page(world):
+    case = _review_case(world)
+    af.merchant_staff(case.merchant)
+    case_transition(
+        case=case, name="accept", actor=world.regulator, data={"mediator": str(world.mediator.pk)}
+    )
+    sms = list(Notification.objects.filter(case=case, channel=SMS))
+    assert {(n.recipient_id, n.kind) for n in sms} >= {
+        (world.consumer.pk, "deadline.started:acceptance_decision"),
+        (world.consumer.pk, "transition.accept"),
+    }
+    assert len({n.recipient_id for n in sms}) >= 2
+    for notice in sms:
+        assert case.reference in notice.body.split("：http")[0], notice.body
+        assert notice.body.endswith(f"https://odr.example.cn/cases/{case.reference}/"), notice.body
+
+
+@pytest.mark.parametrize(
+    ("notify", "documents", "base"),
+    [
+        ("https://odr.example.cn/", "https://docs.example.cn", "https://odr.example.cn"),
+        ("", "https://docs.example.cn", "https://docs.example.cn"),
+        ("", "", "http://127.0.0.1:8000"),
+    ],
+)
+def test_the_sms_link_is_always_absolute(world, settings, notify, documents, base):
+    settings.NOTIFY_PUBLIC_BASE_URL = notify
+    settings.DOCUMENTS_PUBLIC_BASE_URL = documents
+    case = submit(world)
+    sms = Notification.objects.get(case=case, recipient=world.consumer, channel=SMS)
+    assert sms.body.endswith(f"详情：{base}/cases/{case.reference}/")
+    assert case_link(case, "arbitration") == f"{base}/arbitration/referrals/{case.reference}/"
 
 
 def test_staff_only_events_reach_officers_only(world):

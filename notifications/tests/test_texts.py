@@ -4,10 +4,21 @@ import re
 
 import pytest
 
+from cases.rulesets import ALL_RULESETS
 from notifications.services.recording import ROUTES, EventValues
-from notifications.texts import LANGUAGES, TEXTS, placeholders, render, template_for
+from notifications.texts import (
+    GROUND_REASONS,
+    LANGUAGES,
+    TEXTS,
+    placeholders,
+    render,
+    template_for,
+)
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+# An article cited without its law (第二十三条第一款第二项, art. 23(1)(2)): no SMS has one.
+BARE_ARTICLE = re.compile(r"第[一二三四五六七八九十百]+条|\bart\. ?\d|\barticle \d", re.I)
+LINK = "https://odr.example.cn/cases/LY-2026-000123/"
 # What the texts may ask for: each is computed by EventValues (services/recording.py).
 KNOWN = {name[1:] for name in vars(EventValues) if name.startswith("_") and name[1] != "_"}
 VALUES = {
@@ -18,6 +29,7 @@ VALUES = {
     "valid_until": "VALID",
     "ground": "GROUND",
     "ground_article": "ART",
+    "ground_reason": "REASON",
     "offer": "OFFER",
     "description": "DESCRIPTION",
     "reason_line": "",
@@ -78,15 +90,52 @@ def test_chinese_texts_are_chinese_and_english_texts_are_english():
                 assert not CJK.search(part), (kind, audience, part)
 
 
-def test_sms_texts_are_short_and_signed():
+def test_sms_texts_are_short_signed_and_end_with_the_link_to_the_case():
     for kind, by_audience in TEXTS.items():
         for audience in by_audience:
-            zh = render(kind=kind, audience=audience, language="zh-hans", values=VALUES).sms
-            en = render(kind=kind, audience=audience, language="en", values=VALUES).sms
+            zh, en = (
+                render(kind=kind, audience=audience, language=lang, values=VALUES, link=LINK).sms
+                for lang in ("zh-hans", "en")
+            )
             assert zh.startswith("【ODR 12315】") and en.startswith("[ODR 12315] ")
-            # At most two Chinese segments (2 x 67) with typical values.
-            assert len(zh) <= 134, (kind, audience, len(zh), zh)
-            assert len(en) <= 200, (kind, audience, len(en), en)
+            assert zh.endswith(f"。详情：{LINK}"), (kind, audience, zh)
+            assert en.endswith(f". Details: {LINK}"), (kind, audience, en)
+            # At most three Chinese segments (3 x 67), link included, with typical values;
+            # two GSM segments (2 x 153) in English.
+            assert len(zh) <= 201, (kind, audience, len(zh), zh)
+            assert len(en) <= 306, (kind, audience, len(en), en)
+
+
+def test_every_sms_names_the_case_and_cites_no_bare_article():
+    for kind, by_audience in TEXTS.items():
+        for audience in by_audience:
+            for language in LANGUAGES:
+                sms = render(
+                    kind=kind, audience=audience, language=language, values=VALUES, link=LINK
+                ).sms
+                assert sms.count("LY-2026-000123") >= 2, (kind, audience, sms)  # text + link
+                assert not BARE_ARTICLE.search(sms), (kind, audience, sms)
+                assert "ground_article" not in placeholders(template_for(kind, audience, language))
+
+
+@pytest.mark.parametrize("kind", ["refusal", "termination"])
+def test_every_ground_has_plain_words_for_an_sms_in_both_languages(kind):
+    codes = {
+        g.code
+        for rules in ALL_RULESETS
+        for g in (rules.refusal_grounds if kind == "refusal" else rules.termination_grounds)
+    }
+    assert set(GROUND_REASONS[kind]) == codes
+    for code, words in GROUND_REASONS[kind].items():
+        assert CJK.search(words["zh-hans"]) and not CJK.search(words["en"]), code
+        assert not BARE_ARTICLE.search(words["zh-hans"] + words["en"]), code
+
+
+def test_without_a_link_the_sms_has_none():
+    rendered = render(
+        kind="transition.close", audience="consumer", language="zh-hans", values=VALUES
+    )
+    assert rendered.sms == "【ODR 12315】案件 LY-2026-000123 已结案，结案情况和文书可在平台查看。"
 
 
 def test_a_missing_value_shows_as_a_dash_not_an_error():

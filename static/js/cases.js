@@ -62,6 +62,74 @@
     }
   });
 
+  // An act that cannot be undone (declining an offer, confirming performance, withdrawing)
+  // is asked once more in a dialog that says what it does. Registered before the handler
+  // below, so a form sent only after "yes" is counted once.
+  const confirmed = new WeakSet();
+  const ask = (form, submitter) => {
+    const holder = document.getElementById("case-live") || document.body;
+    const dialog = document.createElement("dialog");
+    dialog.className = "confirm-dialog";
+    dialog.setAttribute("aria-labelledby", "confirm-dialog-text");
+    const text = document.createElement("p");
+    text.id = "confirm-dialog-text";
+    text.textContent = form.dataset.confirm;
+    const yes = document.createElement("button");
+    yes.type = "button";
+    yes.dataset.confirmYes = "";
+    yes.textContent = holder.dataset.confirmYes || "OK";
+    const no = document.createElement("button");
+    no.type = "button";
+    no.className = "secondary";
+    no.dataset.confirmNo = "";
+    no.textContent = holder.dataset.confirmNo || "Cancel";
+    const row = document.createElement("p");
+    row.className = "confirm-buttons";
+    row.append(yes, no);
+    dialog.append(text, row);
+    document.body.appendChild(dialog);
+    const close = () => {
+      dialog.close();
+      dialog.remove();
+    };
+    no.addEventListener("click", () => {
+      close();
+      (submitter || form.querySelector("button[type=submit]") || form).focus();
+    });
+    dialog.addEventListener("cancel", () => dialog.remove());
+    yes.addEventListener("click", () => {
+      close();
+      confirmed.add(form);
+      form.requestSubmit(submitter || undefined);
+    });
+    dialog.showModal();
+    no.focus();
+  };
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.confirm || !window.HTMLDialogElement) {
+      return;
+    }
+    if (confirmed.has(form)) {
+      confirmed.delete(form);
+      return;
+    }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    if (!form.dataset.sending) {
+      ask(form, event.submitter);
+    }
+  });
+
+  // The next-step panel's button opens the action it names, where the page holds it.
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-opens]");
+    const target = link && document.getElementById(link.dataset.opens);
+    if (target instanceof HTMLDetailsElement) {
+      target.open = true;
+    }
+  });
+
   // One submission per form: a second tap while the first is on its way does nothing.
   document.addEventListener("submit", (event) => {
     const form = event.target;

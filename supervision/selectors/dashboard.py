@@ -140,6 +140,13 @@ def filtered_cases(*, scope: Scope, filters: Filters) -> QuerySet[Case]:
     return cases
 
 
+def case_divisions(*, scope: Scope) -> list[str]:
+    """The division codes the cases in scope carry: a filter offers them, listed or not."""
+    return list(
+        Case.objects.filter(scope.q()).order_by().values_list("division_code", flat=True).distinct()
+    )
+
+
 def _agreed_if_handled():
     """Whether a handled case reached an agreement (its log has settle or reach_agreement);
     looked up only for handled cases, the only ones the settlement rate reads."""

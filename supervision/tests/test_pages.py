@@ -36,7 +36,7 @@ def test_dashboard_page_shows_figures_and_charts(client, fx):
     assert html.count("<svg") == 9  # every figure but the summary has a chart
     assert "350102" not in html  # Fuzhou's district never shows
     # The charts carry their figures as text (for screen readers), the same as the tables.
-    assert "<desc>371302: 4; 371311: 2</desc>" in html
+    assert "<desc>兰山区: 4; 罗庄区: 2</desc>" in html
 
 
 def test_dashboard_default_period_is_the_last_30_days(client, fx):
@@ -64,7 +64,10 @@ def test_csv_equals_the_figures(client, fx):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = _csv(response)
-    assert [r[:4] for r in rows[1:]] == [["371302", "4", "2", "2"], ["371311", "2", "1", "0"]]
+    assert [r[:5] for r in rows[1:]] == [
+        ["371302", "兰山区", "4", "2", "2"],
+        ["371311", "罗庄区", "2", "1", "0"],
+    ]
     summary = _csv(client.get(reverse("supervision:dashboard_csv", args=["summary"]), NOVEMBER))
     assert summary[1] == ["6", "3", "2", "66.7", "1", "1", "50.0"]
 

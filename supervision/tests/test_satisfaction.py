@@ -144,11 +144,11 @@ def test_index_page_and_csv_are_scoped(client, fx):
     assert response.status_code == 200
     assert [r.key for r in response.context["rows"]] == ["371302"]
     text = client.get(reverse("supervision:satisfaction_csv"), params).content.decode("utf-8-sig")
-    assert "371302,1,1,0,5.0,100.0" in text
+    assert "371302,兰山区,1,1,0,5.0,100.0" in text
     assert "350102" not in text
     client.force_login(fx.other_regulator)
     text = client.get(reverse("supervision:satisfaction_csv"), params).content.decode("utf-8-sig")
-    assert "350102,1,1,0,1.0,0.0" in text
+    assert "350102,福州市鼓楼区,1,1,0,1.0,0.0" in text
     assert "371302" not in text
     bad = client.get(
         reverse("supervision:satisfaction"), {"start": "x", "by": "nope", "end": "0001-01-01"}

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from odr.errors import NotFound
 from supervision import charts
 from supervision.forms import filters_from
-from supervision.selectors.dashboard import dashboard_figures
+from supervision.selectors.dashboard import case_divisions, dashboard_figures
 from supervision.selectors.scope import access_scope
 from supervision.tables import FIGURES, figure_tables
 from supervision.views.common import csv_response, refusals_as_pages
@@ -36,7 +36,7 @@ def _filter_query(filters) -> str:
 @refusals_as_pages
 def dashboard(request: HttpRequest) -> HttpResponse:
     scope = access_scope(user=request.user)
-    form, filters = filters_from(request.GET, scope=scope)
+    form, filters = filters_from(request.GET, scope=scope, with_cases=case_divisions(scope=scope))
     figures = dashboard_figures(scope=scope, filters=filters)
     tables = figure_tables(figures)
     charted = []

@@ -48,6 +48,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "month": last_month.strftime("%Y-%m"),
             "jurisdiction": scope.jurisdictions[0] if scope.jurisdictions else "",
         },
+        scope=scope,
     )
     if request.method == "POST" and form.is_valid():
         report = report_request(

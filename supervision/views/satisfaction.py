@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.selectors import access_case
+from odr.divisions import division_label
 from odr.errors import Conflict
 from supervision import charts
 from supervision.forms import FilterForm, RatingForm, VisitForm
@@ -51,6 +52,11 @@ def _period(request: HttpRequest, scope) -> tuple[FilterForm, dt.date, dt.date, 
     return form, start, end, dimension
 
 
+def _key_label(key: str, dimension: str) -> str:
+    """A group as people read it: a district by its name, not its code."""
+    return division_label(key) if dimension == "district" and key else key
+
+
 def _labels() -> dict[str, str]:
     return {
         "month": _("month"),
@@ -69,7 +75,8 @@ def satisfaction(request: HttpRequest) -> HttpResponse:
     scores = scores_in(scope=scope, start=start, end=end)
     rows = satisfaction_table(scores=scores, dimension=dimension)
     chart = charts.bar_chart(
-        [(r.key or _("(none)"), r.index) for r in rows[:12]], title=_("Satisfaction index")
+        [(_key_label(r.key, dimension) or _("(none)"), r.index) for r in rows[:12]],
+        title=_("Satisfaction index"),
     )
     return render(
         request,
@@ -81,6 +88,7 @@ def satisfaction(request: HttpRequest) -> HttpResponse:
             "dimension": dimension,
             "dimensions": [(d, _labels()[d]) for d in DIMENSIONS],
             "rows": rows,
+            "labelled_rows": [(_key_label(r.key, dimension), r) for r in rows],
             "overall": overall(scores),
             "chart": chart,
         },
@@ -96,17 +104,27 @@ def satisfaction_csv(request: HttpRequest) -> HttpResponse:
     rows = satisfaction_table(
         scores=scores_in(scope=scope, start=start, end=end), dimension=dimension
     )
+    figures = [_("responses"), _("consumer ratings"), _("follow-up visits")]
+    figures += [_("mean score"), _("satisfaction index")]
+    by_district = dimension == "district"
     return csv_response(
         filename=f"satisfaction-{dimension}-{start.isoformat()}-{end.isoformat()}.csv",
-        columns=[
-            _labels()[dimension],
-            _("responses"),
-            _("consumer ratings"),
-            _("follow-up visits"),
-            _("mean score"),
-            _("satisfaction index"),
+        # By district: the code, then the name.
+        columns=[_("division code"), _("district"), *figures]
+        if by_district
+        else [_labels()[dimension], *figures],
+        rows=[
+            [
+                r.key,
+                *([division_label(r.key)] if by_district else []),
+                r.responses,
+                r.ratings,
+                r.visits,
+                r.mean,
+                r.index,
+            ]
+            for r in rows
         ],
-        rows=[[r.key, r.responses, r.ratings, r.visits, r.mean, r.index] for r in rows],
     )
 
 

@@ -1,4 +1,5 @@
-"""What the browser journeys share: a page fits a phone, a screenshot of it, signing in."""
+"""What the browser journeys share: a page fits a phone, the header's menu, a screenshot of
+it, signing in."""
 
 import re
 from collections.abc import Callable
@@ -24,6 +25,17 @@ def assert_fits_the_phone(page: Page, width: int = PHONE_WIDTH) -> None:
         [width],
     )
     raise AssertionError(f"{page.url} is {scroll}px wide on a {width}px screen: {offenders}")
+
+
+def open_site_menu(page: Page) -> None:
+    """Open the header's menu (templates/base.html) where it is folded: on a phone, with
+    JavaScript. On a wide screen, or without JavaScript, it is always open."""
+    page.wait_for_load_state("domcontentloaded")  # static/js/menu.js has run
+    button = page.locator("#menu-button")
+    if button.is_visible() and button.get_attribute("aria-expanded") != "true":
+        button.click()
+        expect(button).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#site-menu")).to_be_visible()
 
 
 def screenshots(journey: str) -> Callable[[Page, str], None]:

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from accounts.models import OtpChallenge, User
 from tests.browser.pages import assert_fits_the_phone as _assert_fits_the_phone
-from tests.browser.pages import screenshots
+from tests.browser.pages import open_site_menu, screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,6 +28,7 @@ def test_consumer_switches_to_english_and_logs_in_by_sms(
     expect(page.locator("main h1")).to_have_text("在线解决您与经营者的消费纠纷")
     header = page.locator("header.site-header")
     expect(header.get_by_role("link", name="登录", exact=True)).to_be_visible()
+    open_site_menu(page)  # on a phone the language switch is in the header's menu
     switcher = page.locator("select#language-select[name=language]")
     expect(switcher).to_have_value("zh-hans")
     expect(page.locator("#lang-switch").get_by_role("button", name="切换")).to_be_visible()
@@ -40,6 +41,7 @@ def test_consumer_switches_to_english_and_logs_in_by_sms(
     expect(page).to_have_url(f"{live_daphne.url}/")
     expect(page.locator("main h1")).to_have_text("Resolve a dispute with a merchant, online")
     expect(switcher).to_have_value("en")
+    open_site_menu(page)
     expect(page.locator("#lang-switch").get_by_role("button", name="Switch")).to_be_visible()
     _screenshot(page, "2-home-en")
 
@@ -67,6 +69,7 @@ def test_consumer_switches_to_english_and_logs_in_by_sms(
     expect(html).to_have_attribute("lang", "en")
     # Signed in as the seeded consumer, not as a new account made for the number.
     expect(header.locator(".who")).to_have_text(demo_data.consumer.display_name)
+    open_site_menu(page)
     expect(header.locator('.role-badge[data-role="consumer"]')).to_be_visible()
     expect(header.get_by_role("button", name="Log out")).to_be_visible()
     _assert_fits_the_phone(page)

@@ -87,8 +87,8 @@ def test_regulator_dashboard_filter_csv_and_alert(new_page, browser_errors, tmp_
     _assert_fits_the_phone(page)
     _screenshot(page, "1-dashboard")
 
-    # Filter by district.
-    page.locator("main input[name=district]").fill("371311")
+    # Filter by district, chosen by its name.
+    page.locator("main select[name=district]").select_option(label="罗庄区")
     page.locator("main form.sv-filters button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"district=371311"))
     expect(page.locator('[data-figure="total"]')).to_have_text("2")
@@ -104,11 +104,11 @@ def test_regulator_dashboard_filter_csv_and_alert(new_page, browser_errors, tmp_
     download.value.save_as(path)
     rows = path.read_text(encoding="utf-8-sig").splitlines()
     assert re.match("(行政区划代码|division code),", rows[0])
-    assert rows[1:] == ["371311,2,0,0,,0,0,"]
+    assert rows[1:] == ["371311,罗庄区,2,0,0,,0,0,"]
 
-    # A district outside the jurisdiction is refused next to the field.
-    page.locator("main input[name=district]").fill("350102")
-    page.locator("main form.sv-filters button[type=submit]").click()
+    # A district outside the jurisdiction (not offered, but typed into the address) is
+    # refused next to the field.
+    page.goto("/supervision/?district=350102")
     expect(page.locator("main .field.has-error .error")).to_contain_text(
         re.compile("不在您的辖区内|outside your jurisdiction")
     )

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.pages import assert_fits_the_phone as _assert_fits_the_phone
+from tests.browser.pages import open_site_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,6 +27,7 @@ def test_body_text_follows_the_browser_and_the_large_text_switch(live_daphne, pa
     assert min(sizes) >= 22, sizes
     page.goto("/accounts/login/")
     header = page.locator("header.site-header")
+    open_site_menu(page)  # on a phone the switch is in the header's menu
     header.get_by_role("button", name="大字模式").click()
     expect(page.locator("html")).to_have_class("large-text")
     expect(page).to_have_url(f"{live_daphne.url}/accounts/login/")
@@ -35,5 +37,6 @@ def test_body_text_follows_the_browser_and_the_large_text_switch(live_daphne, pa
     # Kept for the next page, and switched off the same way.
     page.goto("/disclosure/")
     expect(page.locator("html")).to_have_class("large-text")
+    open_site_menu(page)
     header.get_by_role("button", name="标准字号").click()
     expect(page.locator("html")).not_to_have_class("large-text")

@@ -9,30 +9,94 @@
     return node ? JSON.parse(node.textContent) : {};
   })();
 
-  function cell(text) {
+  // Each cell names its column (data-label), which a phone shows as a card's line.
+  function columnLabels() {
+    return Array.from(document.querySelectorAll(".console-cases thead th")).map((th) => th.textContent.trim());
+  }
+
+  function cell(label, text) {
     const td = document.createElement("td");
+    if (label) td.dataset.label = label;
     td.textContent = text === null || text === undefined || text === "" ? "—" : String(text);
+    return td;
+  }
+
+  // A moment as the page shows it: Beijing time, YYYY-MM-DD HH:MM, whatever the
+  // browser's own time zone.
+  function beijing(iso) {
+    const parts = {};
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    }).formatToParts(new Date(iso)).forEach((p) => { parts[p.type] = p.value; });
+    return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute;
+  }
+
+  function timeCell(label, datetime, text, note) {
+    const td = cell(label, "");
+    if (!text) return td;
+    td.textContent = "";
+    const value = document.createElement("span");
+    value.className = "console-value";
+    const time = document.createElement("time");
+    time.dateTime = datetime;
+    time.textContent = text;
+    value.appendChild(time);
+    if (note) {
+      const extra = document.createElement("span");
+      extra.className = "provisional";
+      extra.textContent = " " + note;
+      value.appendChild(extra);
+    }
+    td.appendChild(value);
     return td;
   }
 
   function renderRows(rows) {
     const body = document.querySelector("[data-console-rows]");
     if (!body) return;
+    const table = body.closest("table");
+    const labels = columnLabels();
     body.textContent = "";
+    if (!rows.length && table) {
+      const tr = document.createElement("tr");
+      tr.className = "console-empty";
+      const td = cell("", table.dataset.emptyLabel);
+      td.colSpan = labels.length || 7;
+      td.className = "empty";
+      tr.appendChild(td);
+      body.appendChild(tr);
+    }
     rows.forEach((row) => {
       const tr = document.createElement("tr");
       tr.dataset.caseRow = row.reference;
-      tr.appendChild(cell(row.reference));
-      tr.appendChild(cell(row.merchant_name));
-      const unread = cell(row.unread_total);
+      tr.dataset.state = row.state;
+      const ref = cell(labels[0], "");
+      ref.className = "console-ref";
+      ref.textContent = "";
+      const value = document.createElement("span");
+      value.className = "console-value";
+      const code = document.createElement("span");
+      code.className = "console-ref-code";
+      code.textContent = row.reference;
+      const state = document.createElement("span");
+      state.className = "state state-" + row.state;
+      state.textContent = T["state:" + row.state] || "";
+      value.append(code, " ", state);
+      ref.appendChild(value);
+      tr.appendChild(ref);
+      tr.appendChild(cell(labels[1], row.merchant_name));
+      const unread = cell(labels[2], row.unread_total);
       unread.dataset.unreadTotal = String(row.unread_total);
       tr.appendChild(unread);
-      tr.appendChild(cell(row.deadline_due_on));
-      const online = cell(row.online.map((r) => T[r] || r).join(", "));
+      const provisional = row.deadline_provisional && table ? table.dataset.provisionalLabel : "";
+      tr.appendChild(timeCell(labels[3], row.deadline_due_on, row.deadline_due_on, provisional));
+      const online = cell(labels[4], row.online.map((r) => T[r] || r).join(T.list_sep || ", "));
       online.dataset.onlineRoles = row.online.join(" ");
       tr.appendChild(online);
-      tr.appendChild(cell(row.next_session ? new Date(row.next_session).toLocaleString() : ""));
+      tr.appendChild(timeCell(labels[5], row.next_session, row.next_session ? beijing(row.next_session) : ""));
       const open = document.createElement("td");
+      open.className = "console-open";
       const link = document.createElement("a");
       link.className = "button";
       link.href = "/mediation/cases/" + encodeURIComponent(row.reference) + "/";

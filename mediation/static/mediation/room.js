@@ -45,11 +45,28 @@
     return node;
   }
 
+  // Times are Beijing time, as on the case timeline and in every notice, whatever the
+  // browser's own time zone, in the page's language; an earlier day shows its date too.
+  const ZONE = "Asia/Shanghai";
+  const LANG = document.documentElement.lang || "zh-Hans";
+  const TIME_FORMAT = new Intl.DateTimeFormat(LANG, { timeZone: ZONE, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  const DATE_FORMAT = new Intl.DateTimeFormat(LANG, { timeZone: ZONE, month: "numeric", day: "numeric" });
+  const DAY_KEY = new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit" });
+
   function localTime(iso) {
     const d = new Date(iso);
     if (isNaN(d)) return "";
-    const pad = (n) => String(n).padStart(2, "0");
-    return pad(d.getHours()) + ":" + pad(d.getMinutes());
+    const time = TIME_FORMAT.format(d);
+    if (DAY_KEY.format(d) === DAY_KEY.format(new Date())) return time;
+    return DATE_FORMAT.format(d) + " " + time;
+  }
+
+  // A datetime-local value ("2026-05-01T10:00") is Beijing time (no summer time there).
+  function beijingInstant(value) {
+    if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value)) {
+      return new Date(value + (value.length === 16 ? ":00" : "") + "+08:00");
+    }
+    return new Date(value);
   }
 
   class Room {
@@ -199,7 +216,9 @@
       item.dataset.seq = String(m.seq);
       const head = el("div", "msg-head");
       head.appendChild(el("strong", "who", mine ? t("you") : t(m.author_role)));
-      head.appendChild(el("span", "muted when", " " + localTime(m.created_at)));
+      const when = el("time", "muted when", " " + localTime(m.created_at));
+      when.dateTime = m.created_at || "";
+      head.appendChild(when);
       item.appendChild(head);
       item.appendChild(el("p", "body", m.body));
       if (m.file) {
@@ -288,7 +307,8 @@
       const node = this.panel.querySelector("[data-online]");
       if (!node || !online) return;
       const roles = online.filter((p) => !this.me || p.user !== this.me.user).map((p) => t(p.role));
-      node.textContent = roles.length ? t("online") + ": " + Array.from(new Set(roles)).join(", ") : t("nobody");
+      const sep = this.panel.dataset.labelSep || ": ";
+      node.textContent = roles.length ? t("online") + sep + Array.from(new Set(roles)).join(t("list_sep")) : t("nobody");
       this.panel.dataset.online = online.map((p) => p.role).sort().join(" ");
     }
 
@@ -435,8 +455,10 @@
       });
       panel.addEventListener("keydown", (event) => {
         const area = event.target;
+        // Ctrl+Enter, or Cmd+Enter on a Mac, sends (the hint under the box says so); not
+        // while an input method is still composing the text.
         if (area.tagName === "TEXTAREA" && area.form && area.form.dataset.send &&
-            event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+            event.key === "Enter" && (event.ctrlKey || event.metaKey) && !event.isComposing) {
           event.preventDefault();
           area.form.requestSubmit();
         }
@@ -453,7 +475,7 @@
       const v = (name) => (form.elements[name] ? form.elements[name].value : "");
       const tool = form.dataset.tool;
       if (tool === "session") {
-        const when = new Date(v("starts_at"));
+        const when = beijingInstant(v("starts_at"));
         if (isNaN(when)) return;
         this.post("sessions/", {
           starts_at: when.toISOString(),
