@@ -148,9 +148,20 @@ def test_a_party_confirms_on_the_confirmation_page(
             url, {"action": "confirm", "code": code, "sha256": document.content_sha256}
         )
     assert done.status_code == 302
-    assert (
-        "waiting for the other side" in client.get(url).content.decode().lower()
-        or "等待" in client.get(url).content.decode()
+    waiting = client.get(url).content.decode()
+    assert "waiting for the other side" in waiting.lower() or "等待" in waiting
+    # A way on from the page: back to the case; the signed PDF only once it is signed.
+    assert f'href="/cases/{case.reference}/" data-action="back-to-case"' in waiting
+    assert 'data-action="signed-pdf"' not in waiting
+    Document.objects.filter(pk=document.pk).update(
+        status=Document.Status.VALID, sha256=document.content_sha256
     )
+    signed = client.get(url).content.decode()
+    assert (
+        f'href="/api/v1/cases/{case.reference}/documents/{document.number}/file/" '
+        'data-action="signed-pdf"' in signed
+    )
+    assert f'href="/verify/{document.number}/" data-action="verify"' in signed
+    assert f'href="/cases/{case.reference}/" data-action="back-to-case"' in signed
     login(client, another_consumer())
     assert client.get(url).status_code == 403

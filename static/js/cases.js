@@ -151,6 +151,80 @@
     form.dataset.sending = "true";
     dirty.delete(form);
   });
+  // An upload shows its progress (files up to 20 MB take minutes on a slow phone line):
+  // the form is sent by XMLHttpRequest, whose upload reports how much has gone, and the
+  // page then goes where the server sent it, as the plain form would.
+  const showProgress = (form) => {
+    let box = form.querySelector("[data-upload-progress]");
+    if (!box) {
+      box = document.createElement("p");
+      box.className = "upload-progress";
+      box.dataset.uploadProgress = "";
+      box.setAttribute("role", "status");
+      const bar = document.createElement("progress");
+      bar.max = 100;
+      bar.value = 0;
+      bar.setAttribute("aria-label", form.dataset.uploading || "Uploading");
+      const text = document.createElement("span");
+      box.append(bar, " ", text);
+      form.appendChild(box);
+    }
+    return box;
+  };
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (event.defaultPrevented || !(form instanceof HTMLFormElement) || !form.classList.contains("upload")) {
+      return;
+    }
+    const input = form.querySelector("input[type=file]");
+    if (!input || !input.files || !input.files.length || !window.FormData) {
+      return;
+    }
+    event.preventDefault();
+    const box = showProgress(form);
+    const bar = box.querySelector("progress");
+    const text = box.querySelector("span");
+    const label = form.dataset.uploading || "Uploading";
+    text.textContent = label + " 0 %";
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action || location.href);
+    xhr.upload.addEventListener("progress", (e) => {
+      if (e.lengthComputable) {
+        const percent = Math.floor((e.loaded / e.total) * 100);
+        bar.value = percent;
+        text.textContent = label + " " + percent + " %";
+      }
+    });
+    xhr.addEventListener("load", () => {
+      if (xhr.status < 400) {
+        // Taken, and redirected as the plain form is: load where the server sent it, at
+        // the form's section when that is this page.
+        const url = new URL(xhr.responseURL || location.href, location.href);
+        const section = form.closest("section[id]");
+        if (url.pathname === location.pathname) {
+          if (section && !url.hash) {
+            url.hash = section.id;
+          }
+          history.replaceState(history.state, "", url.href);
+          location.reload();
+        } else {
+          location.assign(url.href);
+        }
+        return;
+      }
+      // Refused: the server's page with the form and its error, in the reader's language.
+      document.open();
+      document.write(xhr.responseText);
+      document.close();
+    });
+    xhr.addEventListener("error", () => {
+      delete form.dataset.sending;
+      text.textContent = form.dataset.uploadFailed || "The upload failed. Please try again.";
+      box.classList.add("error");
+    });
+    xhr.send(new FormData(form));
+  });
+
   // Back to a page from the browser's cache: its forms may be sent again.
   window.addEventListener("pageshow", () => {
     document.querySelectorAll("form[data-sending]").forEach((form) => {

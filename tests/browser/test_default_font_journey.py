@@ -5,6 +5,9 @@ DevTools protocol's ``Page.setFontSizes``, which is that setting), not by stylin
 at 24 px, body text on every page is at least 22 px. At the usual 16 px, the large-text
 mode (适老化) gives at least 20 px. Measured on what a reader reads in ``main``: paragraphs,
 list items, labels, table cells, definitions, buttons and links among them.
+
+The same walk reads each page's visible text as a reader would: no state code, no ISO
+timestamp, no time left in weeks or months.
 """
 
 import re
@@ -33,6 +36,26 @@ SMALLEST = """() => {
   seen.sort((a, b) => a[0] - b[0]);
   return seen.slice(0, 3);
 }"""
+
+
+STATE_CODES = re.compile(
+    r"\b(submitted|negotiation|review|mediation_failed|mediation|settled|referred|arbitrating"
+    r"|awarded|closed|withdrawn|refused)\b"
+)
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+WEEKS_OR_MONTHS = re.compile(r"(剩余|还剩)[^。\n]{0,12}(周|月)")
+
+
+def _raw_text(text: str) -> list[str]:
+    """What a Chinese page must not show its reader."""
+    found = []
+    for name, pattern in (
+        ("state code", STATE_CODES),
+        ("ISO time", ISO_TIME),
+        ("weeks/months", WEEKS_OR_MONTHS),
+    ):
+        found += [f"{name}: {m.group(0)}" for m in pattern.finditer(text)]
+    return found
 
 
 def _default_font(page: Page, px: int) -> None:
@@ -109,6 +132,9 @@ def _smallest_on(new_page, live_daphne, demo_data, px: int, large_text: bool) ->
             assert smallest, f"{url}: nothing measured"
             if smallest[0][0] < floor:
                 too_small.append(f"{who} {url}: {smallest}")
+            raw = _raw_text(page.locator("body").inner_text())
+            if raw:
+                too_small.append(f"{who} {url} shows {raw}")
         page.context.close()
     return too_small
 
