@@ -6,13 +6,14 @@ templates show the consumer's cases, the merchant's inbox and the regulator's qu
 
 from django import template
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from cases import rulesets
 from cases.models import CaseRole, ComplaintDraft
 from cases.views import case_rows, review_rows
+from odr import formatting
 
 register = template.Library()
 
@@ -40,13 +41,10 @@ def clock_label(clock: str) -> str:
 
 @register.simple_tag
 def time_left(row) -> str:
-    """The time a running deadline leaves, counted as its clock counts: working days for a
-    working-day clock, days for a calendar-day clock (never months and weeks)."""
+    """The time a running deadline leaves, counted as its clock counts (odr/formatting.py)."""
     if row.unit == "working_days":
-        n = row.working_days_left
-        return ngettext("%(n)s working day left", "%(n)s working days left", n) % {"n": n}
-    n = row.calendar_days_left
-    return ngettext("%(n)s day left", "%(n)s days left", n) % {"n": n}
+        return formatting.time_left(row.working_days_left, "working_days")
+    return formatting.time_left(row.calendar_days_left, "calendar_days")
 
 
 @register.filter

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -29,6 +28,7 @@ from documents.models import Document
 from documents.services.artwork import qr_data_uri
 from documents.services.fonts import compact_cjk_fonts
 from documents.services.masking import mask_person, mask_phone
+from odr import formatting
 
 logger = logging.getLogger(__name__)
 
@@ -43,28 +43,15 @@ def verify_url(number: str) -> str:
 
 
 def date_text(day: dt.date | None, language: str) -> str:
-    if day is None:
-        return ""
-    if language == "en":
-        return f"{day.day} {day:%B} {day.year}"
-    return f"{day.year}年{day.month}月{day.day}日"
+    return formatting.long_date(day, language)
 
 
 def datetime_text(moment: dt.datetime | None, language: str) -> str:
-    if moment is None:
-        return ""
-    local = timezone.localtime(moment)
-    return f"{date_text(local.date(), language)} {local:%H:%M}"
+    return formatting.long_moment(moment, language)
 
 
 def amount_text(value, language: str) -> str:
-    if value in (None, ""):
-        return ""
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        return str(value)
-    return f"CNY {amount:,}" if language == "en" else f"人民币{amount:,}元"
+    return formatting.amount(value, language, formal=True)
 
 
 def _parse_date(text) -> dt.date | None:
@@ -79,9 +66,7 @@ def _parse_date(text) -> dt.date | None:
 
 
 def _person(user) -> str:
-    if user is None:
-        return ""
-    return user.display_name or user.get_full_name() or user.username
+    return formatting.person(user)
 
 
 def _ground(case: Case, code: str, ground_kind: str, language: str) -> dict | None:

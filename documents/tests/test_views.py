@@ -63,7 +63,8 @@ def test_document_page_shows_the_verdict_masked(client, cast, accepted):
 
 
 def test_the_signer_is_named_as_people_read_it():
-    from documents.templatetags.documents import beijing_time, signer_name
+    from odr.formatting import moment as beijing_time
+    from odr.formatting import signer as signer_name
 
     subject = (
         "Common Name: 临沂市市场监管局文书签章, Organization: 临沂市市场监督管理局, Country: CN"

@@ -16,9 +16,7 @@ others on the actor's side (a merchant's colleague does not hear of their own of
 only officers hear of staff-only events.
 """
 
-import datetime as dt
 import logging
-from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.urls import reverse
@@ -41,6 +39,7 @@ from notifications.texts import (
     render,
     values_for,
 )
+from odr import formatting
 
 logger = logging.getLogger(__name__)
 
@@ -86,20 +85,6 @@ CLOCK_EVENT_KINDS = (
 )
 EVENT_KINDS = tuple(sorted({kind.split(":", 1)[0] for kind in ROUTES} | set(CLOCK_EVENT_KINDS)))
 
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _OFFER_KINDS = {
     "refund": ("退款", "refund"),
     "replacement": ("换货", "replacement"),
@@ -152,20 +137,11 @@ def _zh(language: str) -> bool:
 
 
 def format_date(value, language: str) -> str:
-    if not value:
-        return "—"
-    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-    if _zh(language):
-        return f"{day.year}年{day.month}月{day.day}日"
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return formatting.long_date(value, language) or "—"
 
 
 def format_amount(value, language: str) -> str:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return str(value)
-    return f"{amount:,.2f} 元" if _zh(language) else f"CNY {amount:,.2f}"
+    return formatting.amount(value, language)
 
 
 def _sentence(text: str) -> str:
@@ -286,13 +262,7 @@ class EventValues(dict):
         return name[:1].upper() + name[1:]
 
     def _when(self) -> str:
-        raw = self.payload.get("starts_at")
-        if not raw:
-            return "—"
-        moment = timezone.localtime(dt.datetime.fromisoformat(raw))
-        if _zh(self.language):
-            return f"{format_date(moment.date(), self.language)} {moment:%H:%M}"
-        return f"{format_date(moment.date(), self.language)}, {moment:%H:%M}"
+        return formatting.long_moment(self.payload.get("starts_at"), self.language) or "—"
 
     def _document(self) -> str:
         if _zh(self.language):

@@ -89,6 +89,8 @@ TEMPLATES = [
                 "accounts.context_processors.roles",
                 "accounts.context_processors.display",
             ],
+            # How pages write dates, moments, amounts and divisions (odr/formatting.py).
+            "builtins": ["odr.templatetags.formatting"],
         },
     },
 ]
