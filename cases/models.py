@@ -182,7 +182,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     request = models.TextField(_("what you ask for"))
     agrees_to_publication = models.BooleanField(_("agrees to publication"), default=False)
     agrees_to_delegated_mediation = models.BooleanField(
-        _("agrees to mediation by a consumer association"), default=True
+        _("agrees to mediation by a consumer association"), default=False
     )
     possible_duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -390,6 +390,42 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def withdraw(self, *, reason: str = "") -> None:
         self.outcome = "withdrawn"
         self.reason = reason
+
+
+class Consent(models.Model):
+    """One answer the consumer gave to a question of the registration, with the words they
+    were shown, when and through whom: the case's two booleans hold the latest answer, these
+    rows every answer (SAMR's registration form asks both; DESIGN.md, "Consents")."""
+
+    class Question(models.TextChoices):
+        PUBLICATION = "publication", _("publication of the complaint information")
+        DELEGATED_MEDIATION = "delegated_mediation", _("mediation by a consumer association")
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("online")
+        TELEPHONE = "telephone", _("by telephone")
+        COUNTER = "counter", _("at the counter")
+        LETTER = "letter", _("by letter")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
+    question = models.CharField(max_length=30, choices=Question.choices)
+    answer = models.BooleanField()
+    wording = models.TextField()
+    language = models.CharField(max_length=10)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["case", "recorded_at", "id"]
+        indexes = [models.Index(fields=["case", "question", "recorded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.question}={self.answer}"
 
 
 def evidence_upload_to(instance: "Evidence", filename: str) -> str:

@@ -26,6 +26,8 @@ class Kind(models.TextChoices):
     MEDIATION_TRANSCRIPT = "mediation_transcript", _("mediation transcript")
     CLOSURE_REPORT = "closure_report", _("case closure report")
     ARBITRATION_AGREEMENT = "arbitration_agreement", _("arbitration agreement")
+    IDENTITY_NOTICE = "identity_notice", _("notice to provide proof of identity")
+    MEDIATION_NOTICE = "mediation_notice", _("mediation notice")
 
 
 ORDER_121 = "samr-order-121"
@@ -107,6 +109,19 @@ SPECS: dict[str, KindSpec] = {
             "仲裁协议书",
             "Arbitration Agreement",
             needs_confirmation=True,
+        ),
+        # SAMR's Order 121 forms 4 and 7; under Order 20 the same notices, by their old names.
+        KindSpec(
+            Kind.IDENTITY_NOTICE,
+            "IN",
+            "限期提供身份证明材料通知书",
+            "Notice to Provide Proof of Identity within a Time Limit",
+        ),
+        KindSpec(
+            Kind.MEDIATION_NOTICE,
+            "MN",
+            "投诉调解通知书",
+            "Notice of Mediation of the Complaint",
         ),
     )
 }
