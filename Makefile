@@ -58,6 +58,7 @@ run: system-deps $(STAMP) .env locale/zh_Hans/LC_MESSAGES/django.mo $(STATIC_STA
 	$(BIN)/python manage.py odr_dev_pki --dir var/dev-pki --env-file .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py odr_dev_pki --dir var/dev-pki --seals
 	PORT=$(PORT) BIN=$(BIN) scripts/serve.sh
 
 test: test-system-deps $(STAMP) locale/zh_Hans/LC_MESSAGES/django.mo

@@ -17,6 +17,7 @@ from accounts.models import (
     MediationOrganisation,
     Merchant,
     MerchantStore,
+    RegulatorOffice,
     Role,
     User,
 )
@@ -103,6 +104,12 @@ class MediationOrganisationAdmin(RolesCascadeAdmin):
     role_field = "mediation_organisation"
     list_display = ["name", "kind", "division_code"]
     search_fields = ["name"]
+
+
+@admin.register(RegulatorOffice)
+class RegulatorOfficeAdmin(admin.ModelAdmin):
+    list_display = ["division_code", "name", "name_en"]
+    search_fields = ["division_code", "name", "name_en"]
 
 
 @admin.register(ArbitrationBody)

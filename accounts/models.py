@@ -109,6 +109,53 @@ def store_url_key(url: str) -> str:
     return text.rstrip("/")
 
 
+class RegulatorOfficeQuerySet(models.QuerySet):
+    def covering(self, code: str) -> "RegulatorOffice | None":
+        """The most local office whose division covers ``code`` (county, then city, then
+        province), or None."""
+        if not code or len(code) != 6:
+            return None
+        candidates = {code, code[:4] + "00", code[:2] + "0000"}
+        offices = {o.division_code: o for o in self.filter(division_code__in=candidates)}
+        for candidate in (code, code[:4] + "00", code[:2] + "0000"):
+            if candidate in offices:
+                return offices[candidate]
+        return None
+
+
+class RegulatorOffice(models.Model):
+    """A market-regulation office (市场监督管理局) of one administrative division: the body
+    in whose name regulators of that division act, and whose seal its decisions carry.
+
+    Regulators are linked to their office by their role's jurisdiction (the same division
+    code), so a regulator's office is found without a second field to keep in step. The
+    division code is the office's code: its signing certificate is configured under it
+    (documents/services/pki.py)."""
+
+    division_code = models.CharField(
+        _("administrative division code"),
+        max_length=6,
+        unique=True,
+        validators=[check_division_code],
+    )
+    name = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RegulatorOfficeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("regulator office")
+        verbose_name_plural = _("regulator offices")
+        ordering = ["division_code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def name_in(self, language: str) -> str:
+        return (self.name_en or self.name) if language.startswith("en") else self.name
+
+
 class MediationOrganisation(models.Model):
     """A market-regulation bureau or consumer association whose mediators handle cases."""
 
@@ -117,6 +164,7 @@ class MediationOrganisation(models.Model):
         ASSOCIATION = "association", _("consumer association")
 
     name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.BUREAU)
     division_code = models.CharField(
         _("administrative division code"), max_length=6, validators=[check_division_code]
@@ -128,6 +176,9 @@ class MediationOrganisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def name_in(self, language: str) -> str:
+        return (self.name_en or self.name) if language.startswith("en") else self.name
 
 
 class ArbitrationBody(models.Model):

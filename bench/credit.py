@@ -158,7 +158,7 @@ def _sums_sql(today_ordinal: int) -> str:
 
 def baseline_page_sql(today_ordinal: int) -> list[str]:
     """The figures of one merchant's page, hand-written: merchant, figures and index sums,
-    median answer time, the latest 50 records."""
+    median answer time, the latest 50 records the public sees (published)."""
     return [
         "SELECT id, name, uscc, division_code, odr_joined_on, odr_left_on "
         "FROM accounts_merchant WHERE uscc = %(uscc)s",
@@ -177,7 +177,7 @@ def baseline_page_sql(today_ordinal: int) -> list[str]:
         "WHERE m.uscc = %(uscc)s",
         "SELECT r.id, r.kind, r.occurred_at, r.case_reference, r.category, r.consumer, "
         "r.repaired_at FROM credit_creditrecord r JOIN accounts_merchant m "
-        "ON m.id = r.merchant_id WHERE m.uscc = %(uscc)s "
+        "ON m.id = r.merchant_id WHERE m.uscc = %(uscc)s AND r.published "
         "ORDER BY r.occurred_at DESC, r.id DESC LIMIT 50",
     ]
 

@@ -30,5 +30,18 @@ urlpatterns = [
         name="api-case-evidence-file",
     ),
     path("cases/<str:ref>/events/", apis.EventsApi.as_view(), name="api-case-events"),
+    path("cases/<str:ref>/consents/", apis.ConsentsApi.as_view(), name="api-case-consents"),
     path("cases/<str:ref>/merchant/", apis.CaseMerchantApi.as_view(), name="api-case-merchant"),
+    path("cases/<str:ref>/identity/", apis.IdentityApi.as_view(), name="api-case-identity"),
+    path(
+        "cases/<str:ref>/identity/proof/",
+        apis.IdentityProofApi.as_view(),
+        name="api-case-identity-proof",
+    ),
+    path("cases/<str:ref>/recusal/", apis.RecusalApi.as_view(), name="api-case-recusal"),
+    path(
+        "cases/<str:ref>/recusal/decision/",
+        apis.RecusalDecisionApi.as_view(),
+        name="api-case-recusal-decision",
+    ),
 ]

@@ -4,7 +4,12 @@ from django.http import FileResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -16,11 +21,12 @@ from accounts.apis import ERROR
 from accounts.models import Merchant, Role
 from cases import selectors
 from cases.categories import CATEGORY_CHOICES
-from cases.models import Case, Deadline, Evidence, Offer
+from cases.models import Case, Consent, Deadline, Evidence, Offer
 from cases.rulesets import clock_label
-from cases.selectors import Action, access_case
+from cases.selectors import Action, access_case, case_consents, case_limitation
 from cases.services import evidence as evidence_services
 from cases.services import negotiation
+from cases.services.consents import consent_change
 from cases.services.intake import ComplaintData, case_submit
 from cases.services.transitions import (
     SPECS,
@@ -90,6 +96,27 @@ class DeadlineOut(serializers.Serializer):
         return selectors.deadline_citation(deadline=deadline)
 
 
+class LimitationOut(serializers.Serializer):
+    knew_of_harm_on = serializers.DateField()
+    claimed_on = serializers.DateField(allow_null=True)
+    runs_from = serializers.DateField()
+    ends_on = serializers.DateField()
+    passed = serializers.BooleanField()
+
+
+class ConsentOut(serializers.Serializer):
+    question = serializers.CharField()
+    answer = serializers.BooleanField()
+    wording = serializers.CharField()
+    language = serializers.CharField()
+    channel = serializers.CharField()
+    recorded_at = serializers.DateTimeField()
+    recorded_by_role = serializers.SerializerMethodField()
+
+    def get_recorded_by_role(self, consent: Consent) -> str:
+        return "consumer" if consent.recorded_by_id == consent.case.consumer_id else "staff"
+
+
 class CaseListOut(serializers.Serializer):
     reference = serializers.CharField()
     state = serializers.CharField()
@@ -125,6 +152,17 @@ class CaseOut(CaseListOut):
     settlement_terms = serializers.JSONField(allow_null=True)
     performance_due_on = serializers.DateField(allow_null=True)
     deadlines = DeadlineOut(many=True, source="deadlines.all")
+    agrees_to_publication = serializers.BooleanField()
+    agrees_to_delegated_mediation = serializers.BooleanField()
+    claimed_from_merchant_on = serializers.DateField(allow_null=True)
+    limitation = serializers.SerializerMethodField(
+        help_text="The three-year limit the consumer's dates give on the day of filing: "
+        "for the office to weigh (it decides on art. 16(4)), never a refusal by itself."
+    )
+
+    @extend_schema_field(LimitationOut)
+    def get_limitation(self, case: Case) -> dict:
+        return case_limitation(case=case).as_dict()
 
 
 class OfferOut(serializers.Serializer):
@@ -217,8 +255,10 @@ class ComplaintIn(serializers.Serializer):
     platform = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
     facts = serializers.CharField(max_length=10000, allow_blank=True, required=False, default="")
     request = serializers.CharField(max_length=4000, allow_blank=True, required=False, default="")
+    # Unticked unless the consumer says yes (DESIGN.md, "Consents").
     agrees_to_publication = serializers.BooleanField(required=False, default=False)
-    agrees_to_delegated_mediation = serializers.BooleanField(required=False, default=True)
+    agrees_to_delegated_mediation = serializers.BooleanField(required=False, default=False)
+    claimed_from_merchant_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class OfferIn(serializers.Serializer):
@@ -572,6 +612,43 @@ class EventsApi(APIView):
         )
 
 
+class ConsentIn(serializers.Serializer):
+    question = serializers.ChoiceField(choices=Consent.Question.choices)
+    answer = serializers.BooleanField()
+
+
+class ConsentsApi(APIView):
+    @extend_schema(
+        parameters=[REF],
+        responses={200: ConsentOut(many=True), 403: ERROR, 404: ERROR},
+        summary="Every answer the consumer gave to the registration's two questions",
+    )
+    def get(self, request: Request, ref: str) -> Response:
+        case = access_case(user=request.user, ref=ref, action=Action.CONSENTS)
+        return Response(ConsentOut(case_consents(case=case), many=True).data)
+
+    @extend_schema(
+        parameters=[REF],
+        request=ConsentIn,
+        responses={200: CaseOut, **ERRORS},
+        summary="Change an answer (the consumer, until the office decides on acceptance)",
+    )
+    @idempotent
+    def post(self, request: Request, ref: str) -> Response:
+        case = access_case(user=request.user, ref=ref, action=Action.CONSENTS)
+        data = ConsentIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        consent_change(
+            case=case,
+            actor=request.user,
+            question=data.validated_data["question"],
+            answer=data.validated_data["answer"],
+            language=request.LANGUAGE_CODE,
+        )
+        case = access_case(user=request.user, ref=ref, action=Action.VIEW)
+        return Response(CaseOut(case).data)
+
+
 class LinkMerchantIn(serializers.Serializer):
     merchant = serializers.PrimaryKeyRelatedField(queryset=Merchant.objects.all())
 
@@ -594,3 +671,246 @@ class CaseMerchantApi(APIView):
             case=case, merchant=data.validated_data["merchant"], actor=request.user
         )
         return Response(CaseOut(case).data)
+
+
+# --- Proof of identity (SAMR form 4) and recusal of the mediator (form 7) ----------------
+
+
+class IdentityProofOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    original_name = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class IdentityRequestOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(
+        choices=["open", "provided", "cancelled"],
+        help_text="open: waiting for the proof; provided; cancelled: no longer asked",
+    )
+    materials = serializers.CharField(help_text="The proof the office asks for")
+    due_on = serializers.DateField(help_text="The date of the rule set's clock identity_proof")
+    created_at = serializers.DateTimeField()
+    provided_at = serializers.DateTimeField(allow_null=True)
+    proofs = serializers.SerializerMethodField(
+        help_text="The files provided: listed to the office and the mediator only"
+    )
+
+    @extend_schema_field(IdentityProofOut(many=True))
+    def get_proofs(self, request) -> list:
+        if not self.context.get("staff"):
+            return []
+        return IdentityProofOut(request.proofs.all(), many=True).data
+
+
+class IdentityRequestIn(serializers.Serializer):
+    materials = serializers.CharField(max_length=1000, help_text="The proof asked for")
+
+
+class IdentityProofIn(serializers.Serializer):
+    file = serializers.FileField()
+
+
+def _identity_reader(case: Case, user) -> bool:
+    """Staff (the office, the mediator) see every request and its files; the complainant
+    their requests; the merchant nothing of it (403)."""
+    from cases.models import CaseRole, case_roles
+
+    roles = case_roles(case, user)
+    if roles & selectors.STAFF_ROLES:
+        return True
+    if CaseRole.CONSUMER in roles:
+        return False
+    raise NotAllowed(_("Proof of identity is between the complainant and the office."))
+
+
+class IdentityApi(APIView):
+    @extend_schema(
+        parameters=[REF],
+        responses={200: IdentityRequestOut(many=True), 403: ERROR, 404: ERROR},
+        summary="Requests for proof of identity (the office, the mediator and the complainant)",
+    )
+    def get(self, request: Request, ref: str) -> Response:
+        from cases.services import identity
+
+        case = access_case(user=request.user, ref=ref, action=Action.VIEW)
+        staff = _identity_reader(case, request.user)
+        rows = identity.identity_requests(case=case)
+        return Response(IdentityRequestOut(rows, many=True, context={"staff": staff}).data)
+
+    @extend_schema(
+        parameters=[REF],
+        request=IdentityRequestIn,
+        responses={201: IdentityRequestOut, **ERRORS},
+        summary="Ask the complainant for proof of identity by the rule set's time limit "
+        "(the office; SAMR form 4 is issued)",
+    )
+    @idempotent
+    def post(self, request: Request, ref: str) -> Response:
+        from cases.services import identity
+
+        case = access_case(user=request.user, ref=ref, action=Action.TRANSITION)
+        data = IdentityRequestIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        asked = identity.identity_request(
+            case=case, actor=request.user, materials=data.validated_data["materials"]
+        )
+        return Response(
+            IdentityRequestOut(asked, context={"staff": True}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class IdentityProofApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        parameters=[REF],
+        request={"multipart/form-data": IdentityProofIn},
+        responses={201: IdentityRequestOut, 413: ERROR, **ERRORS},
+        summary="Upload proof of identity (the complainant); seen by the office only",
+    )
+    @idempotent
+    def post(self, request: Request, ref: str) -> Response:
+        from cases.services import identity
+
+        case = access_case(user=request.user, ref=ref, action=Action.UPLOAD)
+        data = IdentityProofIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        answered = identity.identity_provide(
+            case=case, actor=request.user, uploads=[data.validated_data["file"]]
+        )
+        return Response(
+            IdentityRequestOut(answered, context={"staff": False}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class RecusalOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    party = serializers.CharField()
+    mediator = serializers.SerializerMethodField()
+    ground = serializers.CharField()
+    reasons = serializers.CharField()
+    status = serializers.ChoiceField(choices=["pending", "granted", "refused"])
+    created_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_reasons = serializers.CharField()
+    new_mediator = serializers.SerializerMethodField()
+
+    def get_mediator(self, row) -> str:
+        from odr.formatting import person
+
+        return person(row.mediator)
+
+    def get_new_mediator(self, row) -> str | None:
+        from odr.formatting import person
+
+        return person(row.new_mediator) if row.new_mediator_id else None
+
+
+class ChoiceOut(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()
+
+
+class RecusalStateOut(serializers.Serializer):
+    window_until = serializers.DateTimeField(
+        allow_null=True, help_text="Until when the caller may ask (null: they may not now)"
+    )
+    grounds = ChoiceOut(many=True)
+    mediators = ChoiceOut(
+        many=True, help_text="Who the office may assign if it grants (the office only)"
+    )
+    requests = RecusalOut(many=True)
+
+
+class RecusalIn(serializers.Serializer):
+    ground = serializers.CharField(max_length=40)
+    reasons = serializers.CharField(max_length=4000)
+
+
+class RecusalDecisionIn(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["grant", "refuse"])
+    new_mediator = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default=""
+    )
+    reasons = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
+def _recusal_state(case: Case, user) -> dict:
+    from cases.models import CaseRole, case_roles
+    from cases.services import recusal
+
+    english = (get_language() or "").startswith("en")
+    rule = recusal.recusal_rule(case)
+    window = recusal.recusal_may_ask(case=case, user=user)
+    office = CaseRole.REGULATOR in case_roles(case, user)
+    return {
+        "window_until": window.due_at if window else None,
+        "grounds": [
+            {"value": g.code, "label": g.text_en if english else g.text_zh}
+            for g in (rule.grounds if rule else ())
+        ],
+        "mediators": [
+            {"value": v, "label": label} for v, label in recusal.mediator_choices(case=case)
+        ]
+        if office and case.state == "mediation"
+        else [],
+        "requests": list(case.recusal_requests.select_related("mediator", "new_mediator")),
+    }
+
+
+class RecusalApi(APIView):
+    @extend_schema(
+        parameters=[REF],
+        responses={200: RecusalStateOut, 403: ERROR, 404: ERROR},
+        summary="Recusal of the mediator: the window, the grounds and the requests",
+    )
+    def get(self, request: Request, ref: str) -> Response:
+        case = access_case(user=request.user, ref=ref, action=Action.VIEW)
+        return Response(RecusalStateOut(_recusal_state(case, request.user)).data)
+
+    @extend_schema(
+        parameters=[REF],
+        request=RecusalIn,
+        responses={201: RecusalOut, **ERRORS},
+        summary="Ask for the mediator's recusal within the window (a party; the office decides)",
+    )
+    @idempotent
+    def post(self, request: Request, ref: str) -> Response:
+        from cases.services import recusal
+
+        case = access_case(user=request.user, ref=ref, action=Action.NEGOTIATE)
+        data = RecusalIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        asked = recusal.recusal_request(case=case, actor=request.user, **data.validated_data)
+        return Response(RecusalOut(asked).data, status=status.HTTP_201_CREATED)
+
+
+class RecusalDecisionApi(APIView):
+    @extend_schema(
+        parameters=[REF],
+        request=RecusalDecisionIn,
+        responses={200: RecusalOut, **ERRORS},
+        summary="Decide the pending request for recusal (the office): grant with another "
+        "mediator (a new mediation notice), or refuse with reasons",
+    )
+    @idempotent
+    def post(self, request: Request, ref: str) -> Response:
+        from cases.services import recusal
+
+        case = access_case(user=request.user, ref=ref, action=Action.TRANSITION)
+        data = RecusalDecisionIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        decided = recusal.recusal_decide(
+            case=case,
+            actor=request.user,
+            grant=data.validated_data["decision"] == "grant",
+            reasons=data.validated_data["reasons"],
+            new_mediator=data.validated_data["new_mediator"],
+        )
+        return Response(RecusalOut(decided).data)

@@ -16,6 +16,8 @@ from cases.services.transitions import case_transition
 
 DEMO_ORDERS = ("DEMO-0001", "DEMO-0002")
 LATE_DECISION_ORDER = "DEMO-0003"
+IDENTITY_ORDER = "DEMO-0004"
+RECUSAL_ORDER = "DEMO-0005"
 
 
 def seed_demo_cases() -> None:
@@ -26,6 +28,7 @@ def seed_demo_cases() -> None:
     if not (consumer and staff and enrolled and other):
         return
     _seed_late_decision(other)
+    _seed_identity_and_recusal(consumer, other)
     if Case.objects.filter(consumer=consumer, order_number__in=DEMO_ORDERS).exists():
         return
     today = timezone.localdate()
@@ -105,3 +108,63 @@ def _seed_late_decision(merchant: Merchant) -> None:
         now=received,
     )
     case_transition(case=case, name="accept", actor=regulator, data={"mediator": str(mediator.pk)})
+
+
+def _seed_identity_and_recusal(consumer: User, merchant: Merchant) -> None:
+    """张三's complaint under review whose complainant is asked for proof of identity (SAMR
+    form 4), and another in mediation where 张三 asked for the mediator's recusal (form 7),
+    waiting for the office's decision."""
+    from cases.services.identity import identity_request
+    from cases.services.recusal import recusal_request
+
+    regulator = User.objects.filter(roles__kind=Role.Kind.REGULATOR).first()
+    mediator = (
+        User.objects.filter(username="mediator").first()
+        or User.objects.filter(roles__kind=Role.Kind.MEDIATOR).first()
+    )
+    if not (regulator and mediator):
+        return
+    common = {
+        "complainant_name": "张三",
+        "complainant_phone": consumer.phone,
+        "complainant_address": "山东省临沂市兰山区金雀山路 1 号",
+        "language": "zh-hans",
+        "merchant": merchant,
+        "category": "goods.clothing",
+        "platform": "抖音",
+    }
+    today = timezone.localdate()
+    if not Case.objects.filter(consumer=consumer, order_number=IDENTITY_ORDER).exists():
+        asked = case_submit(
+            consumer=consumer,
+            data=ComplaintData(
+                **common,
+                purchase_date=today - dt.timedelta(days=9),
+                amount=Decimal("239.00"),
+                order_number=IDENTITY_ORDER,
+                facts="直播间购买的羽绒服充绒量与宣传不符，商家不予退货。",
+                request="退货退款 239 元。",
+            ),
+        )
+        identity_request(case=asked, actor=regulator, materials="居民身份证正反面照片")
+    if not Case.objects.filter(consumer=consumer, order_number=RECUSAL_ORDER).exists():
+        mediated = case_submit(
+            consumer=consumer,
+            data=ComplaintData(
+                **common,
+                purchase_date=today - dt.timedelta(days=12),
+                amount=Decimal("598.00"),
+                order_number=RECUSAL_ORDER,
+                facts="购买的运动鞋穿一周开胶，商家称属人为损坏。",
+                request="更换同款新鞋。",
+            ),
+        )
+        mediated = case_transition(
+            case=mediated, name="accept", actor=regulator, data={"mediator": str(mediator.pk)}
+        )
+        recusal_request(
+            case=mediated,
+            actor=consumer,
+            ground="other_relationship",
+            reasons="调解员曾在该商家任职，我担心调解不公正。",
+        )

@@ -59,6 +59,47 @@ _DECLARED = [
         label=_("Notice that mediation has ended sent"),
     ),
     EventKind(
+        "case.consent_changed",
+        "the consumer changed an answer of the registration (action): publication or "
+        "delegated mediation; payload question, answer, previous",
+        label=_("Choice about publication or mediation changed"),
+    ),
+    EventKind(
+        "identity.requested",
+        "the office asked the complainant for proof of identity by a date (action; SAMR "
+        "form 4); payload request, materials, due_on",
+        label=_("Proof of identity requested"),
+    ),
+    EventKind(
+        "identity.provided",
+        "the complainant uploaded proof of identity (action); the files are staff-only; "
+        "payload request, proofs",
+        label=_("Proof of identity provided"),
+    ),
+    EventKind(
+        "recusal.requested",
+        "a party asked for the mediator's recusal (action); payload request, ground, "
+        "reason, mediator",
+        label=_("Recusal of the mediator requested"),
+    ),
+    EventKind(
+        "recusal.granted",
+        "the office granted a recusal (action); the next event assigns the new mediator; "
+        "payload request, reason, mediator, new_mediator",
+        label=_("Recusal granted"),
+    ),
+    EventKind(
+        "recusal.refused",
+        "the office refused a recusal (action); payload request, reason",
+        label=_("Recusal refused"),
+    ),
+    EventKind(
+        "mediation.mediator_assigned",
+        "another mediator was assigned after a granted recusal (action; issues a new "
+        "mediation notice, form 7); payload mediator, replaces, request",
+        label=_("New mediator assigned"),
+    ),
+    EventKind(
         "negotiation.merchant_answered",
         "the merchant's first answer (action)",
         label=_("Merchant answered"),

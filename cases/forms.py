@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Merchant
 from accounts.validators import check_division_code
 from cases.categories import CATEGORY_CHOICES
-from cases.models import Case, Offer
+from cases.models import Case, Consent, Offer
+from cases.services.consents import QUESTIONS
 from cases.services.evidence import MAX_BYTES
 from cases.services.intake import REQUIRED_MESSAGES
 from cases.services.transitions import TransitionSpec, field_choices
@@ -104,6 +105,15 @@ class FactsStepForm(forms.Form):
         decimal_places=2,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
+    claimed_from_merchant_on = forms.DateField(
+        label=_("When you last asked the merchant to put it right"),
+        required=False,
+        widget=DATE,
+        help_text=_(
+            "If you did. A complaint is normally made within three years of knowing of the "
+            "harm; asking the merchant starts the three years again."
+        ),
+    )
     order_number = forms.CharField(label=_("Order number"), max_length=100, required=False)
     platform = forms.CharField(label=_("Platform"), max_length=100, required=False)
     facts = forms.CharField(
@@ -118,6 +128,9 @@ class FactsStepForm(forms.Form):
 
     def clean_knew_of_harm_on(self):
         return _not_in_future(self.cleaned_data.get("knew_of_harm_on"))
+
+    def clean_claimed_from_merchant_on(self):
+        return _not_in_future(self.cleaned_data.get("claimed_from_merchant_on"))
 
 
 class RequestStepForm(forms.Form):
@@ -146,12 +159,29 @@ class RequestStepForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
         error_messages=_required("complainant_address"),
     )
+    # The registration's two questions: unticked unless the consumer ticks them, each with
+    # what it means (cases/services/consents.py keeps the same words with the answer).
     agrees_to_publication = forms.BooleanField(
-        label=_("I agree that the complaint may be published without my personal data"),
+        label=QUESTIONS["publication"].label,
+        help_text=QUESTIONS["publication"].explanation,
         required=False,
     )
     agrees_to_delegated_mediation = forms.BooleanField(
-        label=_("I agree to mediation by a consumer association"), required=False, initial=True
+        label=QUESTIONS["delegated_mediation"].label,
+        help_text=QUESTIONS["delegated_mediation"].explanation,
+        required=False,
+    )
+
+
+class ConsentForm(forms.Form):
+    """The consumer changes one answer of the registration on the case page."""
+
+    question = forms.ChoiceField(choices=Consent.Question.choices, widget=forms.HiddenInput)
+    answer = forms.TypedChoiceField(
+        choices=[("yes", _("Yes, I agree")), ("no", _("No, I do not agree"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        label="",
     )
 
 

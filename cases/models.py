@@ -168,6 +168,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
     category = models.CharField(_("category"), max_length=40, choices=CATEGORY_CHOICES)
     purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
     knew_of_harm_on = models.DateField(_("date you knew of the harm"))
+    # The consumer's last claim to the merchant: it may have interrupted the limitation,
+    # which the office weighs (cases/limitation.py).
+    claimed_from_merchant_on = models.DateField(
+        _("last asked the merchant to put it right on"), null=True, blank=True
+    )
     amount = models.DecimalField(
         _("amount (CNY)"),
         max_digits=12,
@@ -490,6 +495,122 @@ class Evidence(models.Model):
     @property
     def extension(self) -> str:
         return {"jpeg": ".jpg", "png": ".png", "pdf": ".pdf", "mp4": ".mp4"}[self.kind]
+
+
+def identity_upload_to(instance: "IdentityProof", filename: str) -> str:
+    # Apart from the evidence, and by hash: never the uploader's file name.
+    return f"identity/{instance.sha256[:2]}/{instance.sha256}{instance.extension}"
+
+
+class IdentityRequest(models.Model):
+    """The office asks the complainant for proof of identity by a date (SAMR form 4,
+    限期提供身份证明材料通知书). Its time limit is the clock "identity_proof" of the rule set
+    (cases/services/identity.py); what the complainant provides is seen by staff only."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("waiting for the proof")
+        PROVIDED = "provided", _("proof provided")
+        CANCELLED = "cancelled", _("no longer asked")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="identity_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # What the office asks for, in its words (an identity card, a passport...).
+    materials = models.TextField(_("proof asked for"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    due_on = models.DateField(_("to be provided by"))
+    created_at = models.DateTimeField()
+    provided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request for proof of identity")
+        verbose_name_plural = _("requests for proof of identity")
+        ordering = ["case", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status="open"), name="one_open_identity_request"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} identity {self.status}"
+
+
+class IdentityProof(models.Model):
+    """A file the complainant gave as proof of identity: checked as evidence is, stored
+    apart from it, shown to staff only."""
+
+    request = models.ForeignKey(IdentityRequest, on_delete=models.CASCADE, related_name="proofs")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(upload_to=identity_upload_to, max_length=200)
+    kind = models.CharField(max_length=8, choices=Evidence.Kind.choices)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("proof of identity")
+        verbose_name_plural = _("proofs of identity")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.sha256[:12]})"
+
+    @property
+    def extension(self) -> str:
+        return {"jpeg": ".jpg", "png": ".png", "pdf": ".pdf", "mp4": ".mp4"}[self.kind]
+
+
+class RecusalRequest(models.Model):
+    """A party asks that the mediator step aside (SAMR form 7's window); the office decides
+    (cases/services/recusal.py)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the office's decision")
+        GRANTED = "granted", _("granted: another mediator")
+        REFUSED = "refused", pgettext_lazy("recusal status", "refused")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="recusal_requests")
+    party = models.CharField(max_length=10)  # consumer or merchant (CaseRole)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    ground = models.CharField(_("ground"), max_length=40)
+    reasons = models.TextField(_("reasons"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reasons = models.TextField(_("reasons for the decision"), blank=True)
+    new_mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("request for the mediator's recusal")
+        verbose_name_plural = _("requests for the mediator's recusal")
+        ordering = ["case", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status="pending"), name="one_pending_recusal"
+            ),
+            # A party asks once about a mediator.
+            models.UniqueConstraint(
+                fields=["case", "party", "mediator"], name="one_recusal_per_party_and_mediator"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} recusal {self.status}"
 
 
 class Offer(models.Model):

@@ -85,6 +85,59 @@ def _action(case: Case, actions: list, state: str) -> Primary | None:
     return None
 
 
+def _procedure_step(case: Case, roles: set[str], running: list[DeadlineRow], user):
+    """Proof of identity asked of the complainant (SAMR form 4), its consequence offered to
+    the office once the time has passed, and a request for recusal waiting for the office."""
+    from cases.services import identity, recusal
+
+    if case.state not in (State.REVIEW, State.MEDIATION):
+        return None
+    clock = _running(running, identity.CLOCK)
+    if CaseRole.CONSUMER in roles and identity.identity_open_request(case=case) is not None:
+        return NextStep(
+            _(
+                "The office asks you for proof of identity. Send it by the date below, or "
+                "the complaint may be refused."
+            ),
+            True,
+            clock,
+            Primary(_("Send the proof of identity"), "#identity-form"),
+        )
+    staff = roles & {CaseRole.REGULATOR, CaseRole.MEDIATOR, CaseRole.ADMIN}
+    offered = identity.identity_consequence(case=case) if staff else None
+    if offered is not None and CaseRole.REGULATOR in roles and offered.transition == "reject":
+        return NextStep(
+            _(
+                "No proof of identity came in time. You may refuse the complaint on that "
+                "ground, or accept it: the decision is yours."
+            ),
+            True,
+            clock,
+            Primary(_("Refuse the complaint"), "#action-reject", opens="action-reject"),
+        )
+    if offered is not None and CaseRole.MEDIATOR in roles:
+        return NextStep(
+            _(
+                "No proof of identity came in time. You may end mediation because a ground "
+                "for refusal was found after acceptance."
+            ),
+            True,
+            clock,
+            Primary(_("End mediation"), "#action-terminate", opens="action-terminate"),
+        )
+    pending = recusal.recusal_pending(case=case)
+    if pending is not None and CaseRole.REGULATOR in roles and pending.mediator_id != user.pk:
+        return NextStep(
+            _(
+                "A party asks that the mediator step aside. Grant it with another mediator, or refuse it with reasons."
+            ),
+            True,
+            None,
+            Primary(_("Decide on the recusal"), "#recusal-decision-form"),
+        )
+    return None
+
+
 def next_step(
     *,
     case: Case,
@@ -107,6 +160,9 @@ def next_step(
             _running(running, asked.clock) if asked.clock else None,
             Primary(asked.label, asked.href),
         )
+    procedure = _procedure_step(case, roles, running, user)
+    if procedure is not None:
+        return procedure
     if state == State.SUBMITTED:
         if action is not None:
             return NextStep(_("Choose how the complaint goes on."), True, None, action)

@@ -179,6 +179,39 @@ class Ground:
 
 
 @dataclass(frozen=True, slots=True)
+class RecusalGround:
+    """A reason a party may give for asking that the mediator step aside."""
+
+    code: str
+    text_zh: str
+    text_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecusalRule:
+    """Who may ask for the mediator's recusal, on which grounds, under which provision.
+
+    The window to ask is the clock "recusal_window" (it starts when a mediator is assigned,
+    as the mediation notice, SAMR form 7, tells the parties); the office decides.
+    """
+
+    citation_zh: str
+    citation_en: str
+    grounds: tuple[RecusalGround, ...]
+    # Who may ask: the case roles of the parties.
+    parties: tuple[str, ...] = ("consumer", "merchant")
+    # For staff only, as a clock's note: what is still to be confirmed.
+    note_zh: str = ""
+    note_en: str = ""
+
+    def ground(self, code: str) -> RecusalGround:
+        for candidate in self.grounds:
+            if candidate.code == code:
+                return candidate
+        raise KeyError(f"no recusal ground {code!r}; known: {[g.code for g in self.grounds]}")
+
+
+@dataclass(frozen=True, slots=True)
 class RuleSet:
     """The clocks and grounds of one regulation, and the days it governs submissions on."""
 
@@ -190,6 +223,8 @@ class RuleSet:
     clocks: Mapping[str, Clock] = field(hash=False)
     refusal_grounds: tuple[Ground, ...]
     termination_grounds: tuple[Ground, ...]
+    # Recusal of the mediator (SAMR form 7); None where the rule set has none.
+    recusal: RecusalRule | None = None
 
     def __post_init__(self) -> None:
         # A read-only view of a private copy: a rule set never changes once built.
@@ -275,6 +310,43 @@ _TERMINATION_OTHER = (
     "other",
     "法律、法规、规章规定的应当终止调解的其他情形",
     "Any other circumstance in which laws, regulations or rules require mediation to end.",
+)
+
+
+# Recusal of the mediator. The grounds as SAMR's form 7 (投诉调解通知书) words them, read from
+# a transcription of the Order 121 forms (文书式样七): "如果您认为调解人员是投诉人或者被投诉人的
+# 近亲属或者有其他利害关系，可能影响公正处理投诉的，可以自收到本通知书之日起____日内对调解人员
+# 提出回避申请". The 2019 forms of Order 20 have the same form 7 (投诉调解通知书).
+_RECUSAL_GROUNDS = (
+    RecusalGround(
+        "party_or_relative",
+        "调解人员是投诉人或者被投诉人，或者是其近亲属",
+        "The mediator is the complainant or the merchant, or a close relative of either.",
+    ),
+    RecusalGround(
+        "interest",
+        "调解人员与本投诉有利害关系，可能影响公正处理投诉",
+        "The mediator has an interest in this complaint that may affect its fair handling.",
+    ),
+    RecusalGround(
+        "other_relationship",
+        "调解人员与当事人有其他关系，可能影响公正处理投诉",
+        "The mediator has another relationship with a party that may affect the fair "
+        "handling of the complaint.",
+    ),
+)
+_RECUSAL_FORM_NOTE_ZH = (
+    "回避的情形取自文书式样七（投诉调解通知书）的转录本；申请回避的期限在式样中留空，由市场监督"
+    "管理部门填写，三日为本平台的默认值，并非规章规定；规定回避的条文序号尚未核实，均待与正式文本核对。"
+    "回避申请期间是否中止调解、调解期限是否扣除，亦待核实"
+)
+_RECUSAL_FORM_NOTE_EN = (
+    "The grounds are read from a transcription of form 7 (the mediation notice); the form "
+    "leaves the number of days to ask blank for the office to fill in, so 3 days is this "
+    "platform's default, not a rule; the article that provides for recusal is not yet "
+    "identified. Whether mediation is suspended while a request is decided, and whether "
+    "that time counts against the mediation limit, is also unconfirmed. All to be checked "
+    "against the official text"
 )
 
 
@@ -407,6 +479,28 @@ ORDER_20 = RuleSet(
                 reminder=("consumer", "merchant"), expiry=("consumer", "merchant", "regulator")
             ),
         ),
+        "recusal_window": Clock(
+            "recusal_window",
+            3,
+            "calendar_days",
+            f"《{_O20}》及投诉调解通知书（文书式样七）：当事人认为调解人员是投诉人或者被投诉人的"
+            "近亲属或者有其他利害关系，可能影响公正处理投诉的，可以自收到通知书之日起三日内申请回避",
+            "SAMR Order 20 and the mediation notice (form 7): a party who considers that the "
+            "mediator is a close relative of the complainant or the merchant, or has another "
+            "interest that may affect the fair handling of the complaint, may ask for the "
+            "mediator's recusal within 3 days of receiving the notice",
+            note_zh=_RECUSAL_FORM_NOTE_ZH,
+            note_en=_RECUSAL_FORM_NOTE_EN,
+            label_zh="申请调解人员回避",
+            label_en="Asking for the mediator's recusal",
+            # A mediator is assigned on acceptance, and again when a recusal is granted;
+            # each assignment is a new mediation notice and a new window.
+            starts=("accept", "mediator_assign"),
+            # No longer applies once that mediator steps aside, or mediation has ended.
+            cancels=("recusal_grant", "terminate"),
+            on_expiry="expire",
+            notify=Notify(start=("consumer", "merchant")),
+        ),
     },
     refusal_grounds=_grounds(
         15,
@@ -462,6 +556,13 @@ ORDER_20 = RuleSet(
         ),
         _TERMINATION_OTHER,
     ),
+    recusal=RecusalRule(
+        citation_zh=f"《{_O20}》；投诉调解通知书（文书式样七）",
+        citation_en="SAMR Order 20; the mediation notice (form 7)",
+        grounds=_RECUSAL_GROUNDS,
+        note_zh=_RECUSAL_FORM_NOTE_ZH,
+        note_en=_RECUSAL_FORM_NOTE_EN,
+    ),
 )
 
 
@@ -504,6 +605,47 @@ ORDER_121 = RuleSet(
             note_zh=f"假定沿用《{_O20}》第二十一条第二款的规定，待与正式文本核对",
             note_en="assumed unchanged from Order 20 art. 21(2); to be confirmed against the "
             "official text",
+        ),
+        "identity_proof": Clock(
+            "identity_proof",
+            5,
+            "working_days",
+            f"《{_O121}》第十条第三款、第十六条第六项：市场监督管理部门可以通知投诉人限期提供身份"
+            "证明材料；逾期未提供或者提供虚假材料的，不予受理",
+            "SAMR Order 121, arts. 10(3) and 16(6): the office may ask the complainant to provide "
+            "proof of identity within a time limit; if it is not provided in time, or is false, "
+            "the complaint is not accepted",
+            note_zh="条文序号和逾期后果取自文书式样四（限期提供身份证明材料通知书）的转录本，"
+            "该式样还援引《中华人民共和国消费者权益保护法实施条例》第四十六条第一款。式样中的期限"
+            "由市场监督管理部门填写具体日期，五个工作日为本平台的默认值，并非规章规定；身份核验期间"
+            "是否计入七个工作日的受理期限亦未核实。均待与正式文本核对。不予受理由市场监督管理部门决定，"
+            "不会自动作出",
+            note_en="The articles and the consequence are read from a transcription of form 4 "
+            "(the notice to provide proof of identity), which also cites the Consumer Protection "
+            "Law Implementing Regulations, art. 46(1). The form leaves the date to the office: "
+            "5 working days is this platform's default, not a rule; whether the time counts "
+            "against the 7 working days for the acceptance decision is unconfirmed. All to be "
+            "checked against the official text. The office decides on the refusal; it is never "
+            "automatic",
+            label_zh="提供身份证明材料",
+            label_en="Proof of identity",
+            starts=("identity_request",),
+            ends=("identity_provide",),
+            cancels=("terminate",),
+            # Passed: the case stays with the office, which is offered the refusal on
+            # art. 16(6) (or, after acceptance, the end of mediation on art. 23(1)(6)).
+            on_expiry="flag",
+            notify=Notify(start=("consumer",), reminder=("consumer",), expiry=("regulator",)),
+        ),
+        "recusal_window": replace(
+            ORDER_20.clocks["recusal_window"],
+            citation_zh=f"《{_O121}》及投诉调解通知书（文书式样七）：当事人认为调解人员是投诉人或者"
+            "被投诉人的近亲属或者有其他利害关系，可能影响公正处理投诉的，可以自收到通知书之日起三日内"
+            "申请回避",
+            citation_en="SAMR Order 121 and the mediation notice (form 7): a party who considers "
+            "that the mediator is a close relative of the complainant or the merchant, or has "
+            "another interest that may affect the fair handling of the complaint, may ask for "
+            "the mediator's recusal within 3 days of receiving the notice",
         ),
         "limitation": replace(
             ORDER_20.clocks["limitation"],
@@ -579,6 +721,13 @@ ORDER_121 = RuleSet(
             "The complainant or the merchant has died or ceased to exist.",
         ),
         _TERMINATION_OTHER,
+    ),
+    recusal=RecusalRule(
+        citation_zh=f"《{_O121}》；投诉调解通知书（文书式样七）",
+        citation_en="SAMR Order 121; the mediation notice (form 7)",
+        grounds=_RECUSAL_GROUNDS,
+        note_zh=_RECUSAL_FORM_NOTE_ZH,
+        note_en=_RECUSAL_FORM_NOTE_EN,
     ),
 )
 

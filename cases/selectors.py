@@ -8,7 +8,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Merchant, Role, store_url_key
-from cases.models import Case, CaseEvent, CaseRole, Deadline, Message, Offer, case_roles
+from cases.limitation import Limitation, limitation_of
+from cases.models import (
+    Case,
+    CaseEvent,
+    CaseRole,
+    Consent,
+    Deadline,
+    Message,
+    Offer,
+    case_roles,
+)
 from odr.divisions import division_prefix
 from odr.errors import NotAllowed, NotFound
 
@@ -18,6 +28,7 @@ class Action:
     NEGOTIATE = "negotiate"  # offers and negotiation messages
     UPLOAD = "upload"
     TRANSITION = "transition"
+    CONSENTS = "consents"  # the consumer's answers of the registration, with their history
 
 
 # The roles of the people who handle a case, not parties to it.
@@ -37,6 +48,8 @@ ACTION_ROLES = {
     },
     Action.NEGOTIATE: {CaseRole.CONSUMER, CaseRole.MERCHANT},
     Action.UPLOAD: {CaseRole.CONSUMER, CaseRole.MERCHANT, CaseRole.MEDIATOR},
+    # The merchant sees what the answers decide (who mediates, what is public), not them.
+    Action.CONSENTS: {CaseRole.CONSUMER, CaseRole.REGULATOR, CaseRole.MEDIATOR, CaseRole.ADMIN},
     Action.TRANSITION: {
         CaseRole.CONSUMER,
         CaseRole.MERCHANT,
@@ -252,3 +265,23 @@ def deadline_rows(*, deadlines: list[Deadline], staff: bool, now=None) -> list[D
             )
         )
     return rows
+
+
+def case_consents(*, case: Case) -> list[Consent]:
+    """Every answer the consumer gave to the registration's questions, oldest first."""
+    return list(
+        Consent.objects.filter(case=case).select_related("case").order_by("recorded_at", "id")
+    )
+
+
+def case_limitation(*, case: Case) -> Limitation:
+    """The three-year limit the consumer's dates give on the day of filing, for the office
+    to weigh (cases/limitation.py)."""
+    from cases.rulesets import ruleset_by_key
+
+    return limitation_of(
+        ruleset=ruleset_by_key(case.ruleset),
+        knew_of_harm_on=case.knew_of_harm_on,
+        claimed_on=case.claimed_from_merchant_on,
+        on=timezone.localdate(case.submitted_at),
+    )

@@ -31,5 +31,15 @@ urlpatterns = [
     path(
         "<str:ref>/evidence/<int:evidence_id>/", views.evidence_download, name="evidence_download"
     ),
+    path("<str:ref>/consents/", views.consent_update, name="consent_update"),
     path("<str:ref>/transition/<str:name>/", views.transition, name="transition"),
+    path("<str:ref>/identity/request/", views.identity_request, name="identity_request"),
+    path("<str:ref>/identity/proof/", views.identity_upload, name="identity_upload"),
+    path(
+        "<str:ref>/identity/proof/<int:proof_id>/",
+        views.identity_proof_download,
+        name="identity_proof",
+    ),
+    path("<str:ref>/recusal/", views.recusal_request, name="recusal_request"),
+    path("<str:ref>/recusal/decide/", views.recusal_decide, name="recusal_decide"),
 ]

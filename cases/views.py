@@ -30,6 +30,7 @@ from accounts.models import Merchant, Role
 from cases import next_step, selectors
 from cases.apis import evidence_file_response
 from cases.forms import (
+    ConsentForm,
     EvidenceForm,
     FactsStepForm,
     MerchantStepForm,
@@ -45,14 +46,25 @@ from cases.models import (
     ComplaintDraft,
     Deadline,
     Evidence,
+    IdentityProof,
     Offer,
     State,
     case_roles,
 )
+from cases.procedure_forms import (
+    IdentityProofForm,
+    IdentityRequestForm,
+    RecusalDecisionForm,
+    RecusalRequestForm,
+)
+from cases.rulesets import ruleset_by_key
 from cases.selectors import Action, access_case
 from cases.services import evidence as evidence_services
+from cases.services import identity as identity_services
 from cases.services import negotiation
-from cases.services.intake import ComplaintData, case_submit
+from cases.services import recusal as recusal_services
+from cases.services.consents import QUESTIONS, consent_change, consent_changeable
+from cases.services.intake import ComplaintData, case_submit, limitation_warning
 from cases.services.transitions import (
     SPECS,
     case_transition,
@@ -180,6 +192,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     if Role.Kind.REGULATOR not in request.user.role_kinds():
         raise NotAllowed(_("The review queue is for regulators."))
     page = Paginator(review_rows(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    for case in page.object_list:
+        # Computed from the case's own dates: no query (cases/limitation.py).
+        case.limitation_passed = selectors.case_limitation(case=case).passed
     return render(request, "cases/review_queue.html", {"page": page, "cases": page.object_list})
 
 
@@ -197,7 +212,6 @@ def _initial_data(user) -> dict:
     return {
         "complainant_name": user.display_name,
         "complainant_phone": user.phone or "",
-        "agrees_to_delegated_mediation": True,
     }
 
 
@@ -324,6 +338,9 @@ def _evidence_step(request: HttpRequest, draft: ComplaintDraft, context: dict):
 def _review_step(request: HttpRequest, draft: ComplaintDraft, context: dict):
     context["sections"] = _summary(draft)
     context["files"] = list(Evidence.objects.filter(draft=draft))
+    context["limitation_warning"] = limitation_warning(
+        _complaint_data(request, draft), today=timezone.localdate()
+    )
     if request.method != "POST":
         return render(request, "cases/wizard.html", context)
     try:
@@ -428,6 +445,7 @@ def _complaint_data(request: HttpRequest, draft: ComplaintDraft) -> ComplaintDat
         request=text("request"),
         category=text("category"),
         knew_of_harm_on=_day(data.get("knew_of_harm_on")),
+        claimed_from_merchant_on=_day(data.get("claimed_from_merchant_on")),
         merchant=_chosen_merchant(data),
         merchant_name=text("merchant_name"),
         merchant_address=text("merchant_address"),
@@ -600,6 +618,10 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
     ]
     deadlines = _deadline_context(case, roles)
     return {
+        **_consent_context(case, roles, bound),
+        "limitation": selectors.case_limitation(case=case)
+        if roles & selectors.STAFF_ROLES
+        else None,
         "case": case,
         "roles": roles,
         "side": side,
@@ -634,6 +656,31 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
         "can_upload": bool(roles & selectors.ACTION_ROLES[Action.UPLOAD]) and not case.is_terminal,
         "evidence_form": bound.get("evidence") or EvidenceForm(auto_id="evidence_%s"),
         "actions": actions,
+        **_procedure_context(case, user, roles, bound),
+    }
+
+
+def _consent_context(case: Case, roles: set[str], bound: dict) -> dict:
+    """The registration's two answers: the consumer sees and (while open) changes them,
+    staff see them with their history; the merchant sees neither."""
+    if not roles & selectors.ACTION_ROLES[Action.CONSENTS]:
+        return {"consents": None}
+    changeable = CaseRole.CONSUMER in roles and consent_changeable(case)
+    rows = []
+    for key, question in QUESTIONS.items():
+        row = {"key": key, "question": question, "answer": getattr(case, question.field)}
+        if changeable:
+            row["form"] = bound.get(f"consent-{key}") or ConsentForm(
+                initial={"question": key, "answer": "yes" if row["answer"] else "no"},
+                auto_id=f"consent-{key}-%s",
+            )
+        rows.append(row)
+    return {
+        "consents": rows,
+        "consents_changeable": changeable,
+        "consent_history": selectors.case_consents(case=case)
+        if roles & selectors.STAFF_ROLES
+        else [],
     }
 
 
@@ -824,6 +871,25 @@ def evidence_upload(request: HttpRequest, ref: str) -> str:
     return _("File added.")
 
 
+@case_post("consents")
+def consent_update(request: HttpRequest, ref: str) -> str:
+    case = access_case(user=request.user, ref=ref, action=Action.CONSENTS)
+    question = request.POST.get("question", "")
+    form = ConsentForm(request.POST, auto_id=f"consent-{question[:30]}-%s")
+    if not form.is_valid():
+        if question not in QUESTIONS:
+            raise DomainError(_("Choose one of the two questions."), code="unknown_question")
+        raise _ShowAgain(case, f"consent-{question}", form)
+    consent_change(
+        case=case,
+        actor=request.user,
+        question=form.cleaned_data["question"],
+        answer=form.cleaned_data["answer"],
+        language=request.LANGUAGE_CODE,
+    )
+    return _("Your answer is saved.")
+
+
 @case_post("actions")
 def transition(request: HttpRequest, ref: str, name: str) -> str:
     case = access_case(user=request.user, ref=ref, action=Action.TRANSITION)
@@ -852,3 +918,155 @@ def transition(request: HttpRequest, ref: str, name: str) -> str:
         _put_on_form(form, exc)
         raise _ShowAgain(case, key, form, exc.status) from exc
     return _("Done: %(action)s") % {"action": spec.label}
+
+
+# --- Proof of identity (SAMR form 4) and recusal of the mediator (form 7) ----------------
+
+
+def _procedure_context(case: Case, user, roles: set[str], bound: dict) -> dict:
+    """What the case page shows of proof of identity and of recusal, to whom: the asked
+    complainant their request and the upload; staff the requests and the proofs (never the
+    merchant); the parties the recusal button while the window is open; the office the
+    pending request and its decision."""
+    staff = bool(roles & selectors.STAFF_ROLES)
+    regulator = CaseRole.REGULATOR in roles
+    open_request = identity_services.identity_open_request(case=case)
+    rules = ruleset_by_key(case.ruleset)
+    pending = recusal_services.recusal_pending(case=case)
+    window = recusal_services.recusal_may_ask(case=case, user=user)
+    return {
+        "identity_open": open_request if (staff or CaseRole.CONSUMER in roles) else None,
+        "identity_upload_form": (
+            bound.get("identity_proof") or IdentityProofForm(auto_id="identity_proof_%s")
+        )
+        if open_request is not None and CaseRole.CONSUMER in roles
+        else None,
+        "identity_history": identity_services.identity_requests(case=case) if staff else [],
+        "identity_request_form": (
+            bound.get("identity_request") or IdentityRequestForm(auto_id="identity_request_%s")
+        )
+        if regulator
+        and open_request is None
+        and case.state in (State.REVIEW, State.MEDIATION)
+        and identity_services.CLOCK in rules.clocks
+        else None,
+        "identity_consequence": identity_services.identity_consequence(case=case)
+        if staff
+        else None,
+        "recusal_window": window,
+        "recusal_form": (
+            bound.get("recusal") or RecusalRequestForm(case=case, auto_id="recusal_%s")
+        )
+        if window is not None
+        else None,
+        "recusal_pending": pending if (staff or _side(roles)) else None,
+        "recusal_decision_form": (
+            bound.get("recusal_decision")
+            or RecusalDecisionForm(case=case, auto_id="recusal_decision_%s")
+        )
+        if pending is not None and regulator and pending.mediator_id != user.pk
+        else None,
+        "recusal_history": list(case.recusal_requests.select_related("mediator", "new_mediator"))
+        if (staff or _side(roles))
+        else [],
+    }
+
+
+@case_post("identity")
+def identity_request(request: HttpRequest, ref: str) -> str:
+    case = access_case(user=request.user, ref=ref, action=Action.TRANSITION)
+    form = IdentityRequestForm(request.POST, auto_id="identity_request_%s")
+    if not form.is_valid():
+        raise _ShowAgain(case, "identity_request", form)
+    try:
+        asked = identity_services.identity_request(
+            case=case, actor=request.user, materials=form.cleaned_data["materials"]
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotAllowed | Conflict) or not exc.fields:
+            raise
+        _put_on_form(form, exc)
+        raise _ShowAgain(case, "identity_request", form, exc.status) from exc
+    return _("The complainant is asked for proof of identity by %(day)s.") % {
+        "day": asked.due_on.isoformat()
+    }
+
+
+@case_post("identity")
+def identity_upload(request: HttpRequest, ref: str) -> str:
+    case = access_case(user=request.user, ref=ref, action=Action.UPLOAD)
+    form = IdentityProofForm(request.POST, request.FILES, auto_id="identity_proof_%s")
+    if not form.is_valid():
+        raise _ShowAgain(case, "identity_proof", form)
+    try:
+        identity_services.identity_provide(
+            case=case, actor=request.user, uploads=[form.cleaned_data["file"]]
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotAllowed | Conflict):
+            raise
+        form.add_error("file", exc.message)
+        raise _ShowAgain(case, "identity_proof", form, exc.status) from exc
+    return _("Your proof of identity was sent to the office. Only the office sees it.")
+
+
+@login_required
+@require_GET
+@_refusals_as_pages
+def identity_proof_download(request: HttpRequest, ref: str, proof_id: int) -> HttpResponse:
+    """A proof of identity, for the staff of the case only (never the merchant)."""
+    from django.http import FileResponse
+
+    case = access_case(user=request.user, ref=ref, action=Action.VIEW)
+    if not case_roles(case, request.user) & selectors.STAFF_ROLES:
+        raise NotAllowed(_("Only the office and the mediator see proof of identity."))
+    proof = IdentityProof.objects.filter(request__case=case, pk=proof_id).first()
+    if proof is None:
+        raise NotFound(_("There is no such file on this case."))
+    response = FileResponse(proof.file.open("rb"), as_attachment=True)
+    response["Content-Disposition"] = f'attachment; filename="identity-{proof.pk}{proof.extension}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@case_post("recusal")
+def recusal_request(request: HttpRequest, ref: str) -> str:
+    case = access_case(user=request.user, ref=ref, action=Action.NEGOTIATE)
+    form = RecusalRequestForm(request.POST, case=case, auto_id="recusal_%s")
+    if not form.is_valid():
+        raise _ShowAgain(case, "recusal", form)
+    try:
+        recusal_services.recusal_request(case=case, actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        if isinstance(exc, NotAllowed | Conflict) or not exc.fields:
+            raise
+        _put_on_form(form, exc)
+        raise _ShowAgain(case, "recusal", form, exc.status) from exc
+    return _("Your request was sent to the office, which decides. You will be told.")
+
+
+@case_post("recusal")
+def recusal_decide(request: HttpRequest, ref: str) -> str:
+    case = access_case(user=request.user, ref=ref, action=Action.TRANSITION)
+    form = RecusalDecisionForm(request.POST, case=case, auto_id="recusal_decision_%s")
+    if not form.is_valid():
+        raise _ShowAgain(case, "recusal_decision", form)
+    grant = form.cleaned_data["decision"] == "grant"
+    try:
+        recusal_services.recusal_decide(
+            case=case,
+            actor=request.user,
+            grant=grant,
+            reasons=form.cleaned_data["reasons"],
+            new_mediator=form.cleaned_data["new_mediator"],
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotAllowed | Conflict) or not exc.fields:
+            raise
+        _put_on_form(form, exc)
+        raise _ShowAgain(case, "recusal_decision", form, exc.status) from exc
+    if grant:
+        return _(
+            "Recusal granted: the new mediator takes over and a new mediation notice is issued."
+        )
+    return _("Recusal refused: the parties and the mediator are told your reasons.")

@@ -45,6 +45,9 @@ def record_json(row: dict) -> dict:
         "category": row["category"],
         "consumer": row["consumer"],
         "counts_in_index": row["counts_in_index"],
+        # Whether the public sees it (the consumer agreed to publication); the public is
+        # only ever given published records, so only staff and regulators see False.
+        "public": row["published"],
         "repaired_at": _iso(row["repaired_at"]),
         # Marked by a reversal (the deadline it rested on moved), not by a repair: it no
         # longer counts, and the record that "corrects" it does.
@@ -67,7 +70,7 @@ def credit_file_json(file: selectors.CreditFile, *, request: Request) -> dict:
     if file.older:
         path = reverse("api-credit-merchant", args=[merchant.uscc])
         older = request.build_absolute_uri(f"{path}?before={file.older}")
-    return {
+    body = {
         "merchant": {
             "uscc": merchant.uscc,
             "name": merchant.name,
@@ -94,6 +97,11 @@ def credit_file_json(file: selectors.CreditFile, *, request: Request) -> dict:
         "records": [record_json(r) for r in file.records],
         "older_records": older,
     }
+    if file.not_public is not None:
+        # For the merchant's staff and its regulators only: how many records the public
+        # does not see because the consumer did not agree to publication.
+        body["records_not_public"] = file.not_public
+    return body
 
 
 class CreditFileApi(APIView):
@@ -108,12 +116,22 @@ class CreditFileApi(APIView):
         ],
         responses={200: OpenApiTypes.OBJECT, 404: ERROR},
         summary="A merchant's credit file: 12-month figures, the index and how it is computed",
+        description=(
+            "The figures and the index count every case. The records are a case's own "
+            "entries: the public gets those whose consumer agreed to publication; the "
+            "merchant's staff and its regulators get all of them, each with `public`, and "
+            "`records_not_public`, how many the public does not see."
+        ),
     )
     def get(self, request: Request, uscc: str) -> Response:
         merchant = selectors.merchant_by_uscc(uscc=uscc)
         raw = request.query_params.get("before", "")
         before = int(raw) if raw.isdigit() and len(raw) < 19 else None
-        file = selectors.credit_file(merchant=merchant, before=before)
+        file = selectors.credit_file(
+            merchant=merchant,
+            before=before,
+            every_entry=selectors.sees_every_entry(request.user, merchant),
+        )
         return Response(credit_file_json(file, request=request))
 
 
@@ -137,6 +155,11 @@ class RecordsFeedApi(APIView):
             403: ERROR,
         },
         summary="Every credit record, append-only, in a stable order (for credit systems)",
+        description=(
+            "Administrators get every record; a regulator the published records and every "
+            "record of the merchants of its jurisdiction; any other authorised system only "
+            "the records whose consumer agreed to publication."
+        ),
     )
     def get(self, request: Request) -> Response:
         if not selectors.may_read_feed(request.user):
@@ -152,7 +175,9 @@ class RecordsFeedApi(APIView):
             )
         limit = int(raw)
         page, cursor = selectors.records_feed(
-            cursor=request.query_params.get("cursor", "")[:200], limit=limit
+            cursor=request.query_params.get("cursor", "")[:200],
+            limit=limit,
+            scope=selectors.feed_scope(request.user),
         )
         return Response(
             {

@@ -7,6 +7,7 @@ class CreditConfig(AppConfig):
     verbose_name = _("Credit files")
 
     def ready(self) -> None:
+        from credit.services import publication
         from credit.services.records import (
             EVENT_KINDS,
             credit_after_commit,
@@ -22,3 +23,11 @@ class CreditConfig(AppConfig):
         events.register(*EVENT_KINDS, phase="after_commit", name="credit.after_commit")(
             credit_after_commit
         )
+        # The consumer's answer to the publication question changed: the case's records
+        # follow it in the same transaction (who sees them as entries of their own).
+        events.register(publication.EVENT_KIND, phase="in_transaction", name="credit.publication")(
+            publication.credit_publication_changed
+        )
+        events.register(
+            publication.EVENT_KIND, phase="after_commit", name="credit.publication_after_commit"
+        )(publication.credit_publication_after_commit)

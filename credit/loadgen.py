@@ -560,6 +560,7 @@ def _one_case(rng, ids: _Ids, pick, people, now, span, counters, rows) -> None:
     ground, party, due_at = "", "", None
     written: set[str] = set()
     masked = mask_name(person)
+    first_record = len(rows["records"])
     for seq, step in enumerate([submitted_step, *path.steps], start=1):
         # A plain object with the event's fields: CaseEvent.canonical reads only those,
         # and building a model instance per event would double the time of a load.
@@ -621,6 +622,10 @@ def _one_case(rng, ids: _Ids, pick, people, now, span, counters, rows) -> None:
             )
             ids.record += 1
     purchase = day - dt.timedelta(days=rng.randint(1, 40))
+    amount = Decimal(rng.choice([49, 99, 199, 599, 1299]))
+    agrees = rng.random() < 0.5  # drawn in the order they always were
+    for record in rows["records"][first_record:]:
+        record["published"] = agrees  # the case's answer, as the live handler copies it
     rows["cases"].append(
         {
             "id": pk,
@@ -638,12 +643,12 @@ def _one_case(rng, ids: _Ids, pick, people, now, span, counters, rows) -> None:
             "category": category,
             "purchase_date": purchase,
             "knew_of_harm_on": purchase,
-            "amount": Decimal(rng.choice([49, 99, 199, 599, 1299])),
+            "amount": amount,
             "order_number": f"ORD{pk:012d}",
             "platform": "网店",
             "facts": "商品与描述不符，联系商家未果。",
             "request": "退货退款。",
-            "agrees_to_publication": rng.random() < 0.5,
+            "agrees_to_publication": agrees,
             "ground": path.ground,
             "reason": path.reason,
             "outcome": path.outcome,

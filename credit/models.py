@@ -2,7 +2,8 @@
 
 ``CreditRecord`` is the fact: one row per (case event, kind), written in the transaction
 of the event that causes it, never changed afterwards except for the mark that a
-regulator's approved repair, or a reversal, puts on it (``repaired_at``). Everything else
+regulator's approved repair, or a reversal, puts on it (``repaired_at``), and whether the
+consumer lets the public see it (``published``, the consumer's answer). Everything else
 on a merchant's file (the figures, the complaint-handling index) is computed from these
 rows; the one stored summary, ``MerchantCreditIndex``, is a snapshot for lists and is
 recomputed from records.
@@ -84,6 +85,11 @@ class CreditRecord(models.Model):
     details = models.JSONField(default=dict)
     response_seconds = models.PositiveIntegerField(null=True, blank=True)
     repaired_at = models.DateTimeField(_("repaired at"), null=True, blank=True)
+    # Whether the public may see this record as an entry of its own: the consumer's answer
+    # to the registration's publication question (``Case.agrees_to_publication``), copied
+    # when the record is written and kept in step by the ``case.consent_changed`` handler.
+    # Aggregates count every record whatever it says (docs/credit.md, "Publication").
+    published = models.BooleanField(_("published"), default=False)
     txid = models.BigIntegerField(db_default=CurrentTransactionId(), editable=False)
 
     class Meta:
@@ -142,6 +148,11 @@ class CreditRecord(models.Model):
                 include=["response_seconds"],
                 condition=Q(kind__in=["answered", "answered_late"]),
                 name="credit_rec_answers",
+            ),
+            # A merchant's public timeline (published records, newest first) and the count
+            # of the others that its staff and regulators are told about.
+            models.Index(
+                fields=["merchant", "published", "occurred_at", "id"], name="credit_rec_public"
             ),
             models.Index(fields=["txid", "id"], name="credit_rec_feed"),
             models.Index(fields=["occurred_at"], name="credit_rec_time"),

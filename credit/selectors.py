@@ -317,6 +317,9 @@ class CreditFile:
     negative_list: NegativeListEntry | None
     computed_at: dt.datetime
     stores: list[MerchantStore] = field(default_factory=list)
+    # For a reader who sees every entry: how many of them the public does not see (the
+    # consumer did not agree to publication). None for the public, who is not told.
+    not_public: int | None = None
 
 
 TIMELINE_FIELDS = (
@@ -332,6 +335,7 @@ TIMELINE_FIELDS = (
     "repairs__kind",
     "repairs__occurred_at",
     "corrects_id",
+    "published",
     "reply__body",
     "reply__created_at",
 )
@@ -349,11 +353,21 @@ def category_labels() -> dict[str, str]:
 
 
 def merchant_records(
-    *, merchant: Merchant, before: int | None = None, limit: int = TIMELINE_LIMIT
+    *,
+    merchant: Merchant,
+    before: int | None = None,
+    limit: int = TIMELINE_LIMIT,
+    every_entry: bool = False,
 ) -> tuple[list[dict], int | None]:
     """The newest records first, as plain rows with their reply and what they repair, and
-    the id to ask for the next page from."""
+    the id to ask for the next page from.
+
+    Only the published ones (the consumer agreed to publication) unless ``every_entry``:
+    the reader is the merchant's staff or a regulator of it (``sees_every_entry``).
+    """
     records = CreditRecord.objects.filter(merchant=merchant)
+    if not every_entry:
+        records = records.filter(published=True)
     if before:
         anchor = (
             CreditRecord.objects.filter(merchant=merchant, pk=before)
@@ -406,12 +420,22 @@ def latest_repair_applications(record_ids: list[int]) -> dict[int, RepairApplica
 
 
 def credit_file(
-    *, merchant: Merchant, before: int | None = None, now: dt.datetime | None = None
+    *,
+    merchant: Merchant,
+    before: int | None = None,
+    now: dt.datetime | None = None,
+    every_entry: bool = False,
 ) -> CreditFile:
+    """The merchant's file as ``every_entry`` says the reader may see it: the figures and
+    the index count every record either way; the entries are the published ones only,
+    unless the reader sees every entry (and is then told how many the public does not)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    records, older = merchant_records(merchant=merchant, before=before)
+    records, older = merchant_records(merchant=merchant, before=before, every_entry=every_entry)
     figures, index = merchant_summary(merchant_id=merchant.pk, now=now)
+    not_public = None
+    if every_entry:
+        not_public = CreditRecord.objects.filter(merchant=merchant, published=False).count()
     return CreditFile(
         merchant=merchant,
         odr=odr_status(merchant, today=today),
@@ -424,6 +448,7 @@ def credit_file(
         ).first(),
         computed_at=now,
         stores=list(merchant.stores.all()),
+        not_public=not_public,
     )
 
 
@@ -533,8 +558,12 @@ def cursor_decode(cursor: str) -> tuple[int, int]:
     return values
 
 
-def records_feed(*, cursor: str = "", limit: int = 100) -> tuple[list[CreditRecord], str]:
+def records_feed(
+    *, cursor: str = "", limit: int = 100, scope: Q | None = None
+) -> tuple[list[CreditRecord], str]:
     """Records in a stable order after ``cursor``, and the cursor to continue from.
+
+    ``scope`` is what the reader may read (``feed_scope``); None: every record.
 
     The order is (writing transaction id, id). On PostgreSQL only records of transactions
     that finished before every transaction still running are served, so one that commits
@@ -546,6 +575,8 @@ def records_feed(*, cursor: str = "", limit: int = 100) -> tuple[list[CreditReco
     records = CreditRecord.objects.select_related("merchant").filter(
         Q(txid__gt=txid) | Q(txid=txid, id__gt=pk)
     )
+    if scope is not None:
+        records = records.filter(scope)
     if connection.vendor == "postgresql":
         # Finished before every transaction still running; or written by this very
         # transaction (which sees its own rows: tests, a script that writes and reads).
@@ -562,7 +593,10 @@ def records_feed(*, cursor: str = "", limit: int = 100) -> tuple[list[CreditReco
 
 def record_export(record: CreditRecord) -> dict:
     """A record as the feed, the push and the JSON Lines export give it: de-identified,
-    and without anything that changes later (a repair is a record of its own)."""
+    and without anything that changes later (a repair is a record of its own), but for
+    ``public``: whether the consumer agrees to publication, as read. It can change only
+    until the regulator decides on acceptance; who gets an unpublished record at all is
+    decided before (``feed_scope``): a regulator's system, told not to show it."""
     return {
         "id": record.pk,
         "kind": record.kind,
@@ -577,6 +611,7 @@ def record_export(record: CreditRecord) -> dict:
         "response_seconds": record.response_seconds,
         "repairs": record.repairs_id,
         "corrects": record.corrects_id,
+        "public": record.published,
     }
 
 
@@ -606,6 +641,32 @@ def regulator_jurisdictions(user) -> list[str]:
 def regulates(user, merchant: Merchant) -> bool:
     """A regulator whose jurisdiction covers the merchant's registered place."""
     return any(division_covers(j, merchant.division_code) for j in regulator_jurisdictions(user))
+
+
+def sees_every_entry(user, merchant: Merchant) -> bool:
+    """The merchant's own staff and the regulators of its jurisdiction see every entry of
+    its file: they are a party to its cases or supervise them. Everyone else (anonymous or
+    signed in) is the public, who sees a case's own entries only where its consumer agreed
+    to publication."""
+    return is_merchant_staff(user, merchant.pk) or regulates(user, merchant)
+
+
+def feed_scope(user) -> Q | None:
+    """Which records a reader of the feed gets (the caller has checked ``may_read_feed``).
+
+    Administrators (who run the platform and its exports): every record (None). A
+    regulator: the published ones and every record of the merchants of its jurisdiction.
+    Anyone else with the export permission (a partner's credit system): the published
+    ones only; what the consumer did not agree to publish never leaves the platform for a
+    partner, not even stripped of its case (docs/credit.md, "Publication").
+    """
+    if any(r.kind == Role.Kind.ADMINISTRATOR for r in _roles(user)):
+        return None
+    scope = Q(published=True)
+    jurisdiction = _jurisdiction_filter(user, "merchant__division_code")
+    if jurisdiction is not None:
+        scope |= jurisdiction
+    return scope
 
 
 def may_read_feed(user) -> bool:

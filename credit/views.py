@@ -1,6 +1,10 @@
 """Credit pages: a merchant's credit file (public), the merchant's replies and repair
 applications, the regulator's repair queue and negative list, and public disclosure.
 
+The public sees a case's own entry on a merchant's file only where its consumer agreed
+to publication; the figures and the index always count every case (docs/credit.md,
+"Publication").
+
 Thin edges: parse, call one service or selector, render. A refused change shows its
 reasons next to the fields (status 400 or 409), never a server error; someone else's
 record or a merchant outside one's jurisdiction is a 403.
@@ -50,8 +54,13 @@ def _file_context(request: HttpRequest, uscc: str, *, bound: dict | None = None)
     ``bound`` replaces one form with the submitted one carrying its errors.
     """
     merchant = _or_http(selectors.merchant_by_uscc, uscc=uscc)
-    file = selectors.credit_file(merchant=merchant, before=_before(request))
     staff = selectors.is_merchant_staff(request.user, merchant.pk)
+    regulator = selectors.regulates(request.user, merchant)
+    # The public sees a case's own entries only where its consumer agreed to publication;
+    # the merchant's staff and its regulators see them all (and how many are not public).
+    file = selectors.credit_file(
+        merchant=merchant, before=_before(request), every_entry=staff or regulator
+    )
     bound = bound or {}
     shown = {r["id"] for r in file.records}
     missing = {key[1] for key in bound} - shown
@@ -94,7 +103,7 @@ def _file_context(request: HttpRequest, uscc: str, *, bound: dict | None = None)
         "merchant": merchant,
         "rows": rows,
         "is_staff": staff,
-        "is_regulator": selectors.regulates(request.user, merchant),
+        "is_regulator": regulator,
         "index": file.index,
         "figures": file.figures,
     }

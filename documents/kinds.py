@@ -129,7 +129,8 @@ SPECS: dict[str, KindSpec] = {
 # Which case event issues which documents. The handlers in apps.py register for these
 # kinds; the sweep in tasks.py catches up on events whose documents were never prepared.
 TRIGGERS: dict[str, tuple[str, ...]] = {
-    "transition.accept": (Kind.ACCEPTANCE_NOTICE,),
+    # Form 5, and form 7 for the mediator assigned with the acceptance.
+    "transition.accept": (Kind.ACCEPTANCE_NOTICE, Kind.MEDIATION_NOTICE),
     "transition.reject": (Kind.REFUSAL_NOTICE,),
     "transition.settle": (Kind.SETTLEMENT_AGREEMENT,),
     "transition.reach_agreement": (Kind.MEDIATION_AGREEMENT, Kind.MEDIATION_TRANSCRIPT),
@@ -141,6 +142,12 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "transition.withdraw": (Kind.CLOSURE_REPORT,),
     # arbitration/services/consent.py: the agreement both parties confirm.
     "arbitration.agreement_proposed": (Kind.ARBITRATION_AGREEMENT,),
+    # SAMR form 4: the office asks the complainant for proof of identity by a date
+    # (cases/services/identity.py).
+    "identity.requested": (Kind.IDENTITY_NOTICE,),
+    # SAMR form 7: who mediates and the window to ask for recusal, on every assignment of a
+    # mediator: on acceptance, and after a granted recusal (cases/services/recusal.py).
+    "mediation.mediator_assigned": (Kind.MEDIATION_NOTICE,),
 }
 
 
@@ -184,6 +191,12 @@ EVENT_WORDS: dict[str, tuple[str, str]] = {
     "transition.report_breach": ("报告未履行", "Breach reported"),
     "transition.withdraw": ("撤回投诉", "Complaint withdrawn"),
     "transition.close": ("结案", "Case closed"),
+    "identity.requested": ("通知限期提供身份证明材料", "Proof of identity requested"),
+    "identity.provided": ("提供身份证明材料", "Proof of identity provided"),
+    "recusal.requested": ("申请调解人员回避", "Recusal of the mediator requested"),
+    "recusal.granted": ("准予回避", "Recusal granted"),
+    "recusal.refused": ("驳回回避申请", "Recusal refused"),
+    "mediation.mediator_assigned": ("改派调解人员", "Another mediator assigned"),
     "document.issued": ("签发文书", "Document issued"),
     "document.confirmed": ("当事人确认文书", "Document confirmed by a party"),
     "arbitration.agreement_proposed": ("提出仲裁协议", "Arbitration agreement proposed"),

@@ -78,6 +78,10 @@ class Document(models.Model):
         _("signer certificate SHA-256 fingerprint"), max_length=64, blank=True
     )
     signer_subject = models.CharField(_("signer"), max_length=300, blank=True)
+    # Who signs, in order (services/seals.py): the mediator in person where they sign, then
+    # the seal of the office, organisation or platform; fixed when the document is
+    # rendered, and completed with each certificate's subject and fingerprint when signed.
+    signers = models.JSONField(_("signers"), default=list, blank=True)
     timestamped = models.BooleanField(_("time-stamped (PAdES B-T)"), default=False)
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
 

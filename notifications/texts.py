@@ -684,6 +684,193 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
             ),
         },
     },
+    # --- Proof of identity (SAMR form 4) and recusal of the mediator (form 7) -----------
+    "deadline.started:identity_proof": {
+        "consumer": {
+            "zh-hans": _t(
+                "请于{due}前提供身份证明材料：{ref}",
+                "市场监督管理部门请您在{due}前为投诉 {ref} 提供身份证明材料，请在平台本案页面上传。",
+                "为核实投诉人身份，市场监督管理部门请您在{due}前为投诉 {ref}（被投诉人：{merchant}）"
+                "提供身份证明材料，并已发出限期提供身份证明材料通知书。请在平台本案页面上传，材料仅供"
+                "市场监督管理部门核实身份，不向商家提供。逾期未提供的，投诉可能依照《市场监督管理投诉举报"
+                "处理办法》第十六条第六项不予受理。",
+            ),
+            "en": _t(
+                "Please provide proof of identity by {due}: {ref}",
+                "The market regulation office asks you to provide proof of identity for complaint "
+                "{ref} by {due}. Upload it on the case's page.",
+                "To verify who made complaint {ref} about {merchant}, the market regulation office "
+                "asks you to provide proof of identity by {due}, and has sent you a notice saying "
+                "so. Upload it on the case's page: only the office sees it, never the merchant. If "
+                "it does not come in time, the complaint may be refused under art. 16(6) of the "
+                "Measures for Handling Complaints and Reports on Market Regulation.",
+            ),
+        },
+    },
+    "deadline.overdue:identity_proof": {
+        "regulator": {
+            "zh-hans": _t(
+                "投诉 {ref}：身份证明材料逾期未提供",
+                "投诉 {ref} 的投诉人未在{due}前提供身份证明材料，请决定是否不予受理。",
+                "投诉 {ref}（被投诉人：{merchant}）的投诉人未在限期（{due}）内提供身份证明材料。"
+                "本部门可以依照《市场监督管理投诉举报处理办法》第十六条第六项决定不予受理；已受理的，"
+                "可以由调解人员依照第二十三条第一款第六项终止调解。是否作出决定，由本部门决定。",
+            ),
+            "en": _t(
+                "Complaint {ref}: proof of identity not provided in time",
+                "The complainant of {ref} did not provide proof of identity by {due}. Please decide "
+                "whether to refuse the complaint.",
+                "The complainant of {ref} (about {merchant}) did not provide proof of identity by "
+                "the time limit ({due}). Your office may refuse the complaint under art. 16(6) of "
+                "the Measures; once accepted, the mediator may end mediation under art. 23(1)(6). "
+                "The decision is the office's.",
+            ),
+        },
+    },
+    "identity.provided": {
+        "regulator": {
+            "zh-hans": _t(
+                "投诉 {ref}：投诉人已提供身份证明材料",
+                "投诉 {ref} 的投诉人已上传身份证明材料，请在平台核实。",
+                "投诉 {ref}（被投诉人：{merchant}）的投诉人已上传身份证明材料，请在平台本案页面核实。",
+            ),
+            "en": _t(
+                "Complaint {ref}: proof of identity provided",
+                "The complainant of {ref} uploaded proof of identity. Please check it on the platform.",
+                "The complainant of {ref} (about {merchant}) uploaded proof of identity. Please check "
+                "it on the case's page.",
+            ),
+        },
+    },
+    "deadline.started:recusal_window": {
+        "*": {
+            "zh-hans": _t(
+                "案件 {ref} 的调解人员：{mediator}",
+                "案件 {ref} 由{mediator}调解。如认为其与本案有利害关系，可在{due}前在平台申请回避。",
+                "案件 {ref}（被投诉人：{merchant}）由调解人员{mediator}主持调解，详见投诉调解通知书。"
+                "如您认为调解人员是投诉人或者被投诉人的近亲属或者有其他利害关系，可能影响公正处理投诉的，"
+                "可以在{due}前在平台本案页面申请回避，并说明理由。",
+            ),
+            "en": _t(
+                "Case {ref}: your mediator is {mediator}",
+                "Case {ref} is mediated by {mediator}. If they have an interest in the case, you may "
+                "ask on the platform by {due} that they step aside.",
+                "Case {ref} (about {merchant}) is mediated by {mediator}; the mediation notice has "
+                "the details. If you consider that the mediator is a close relative of a party, or "
+                "has another interest that may affect the fair handling of the complaint, you may "
+                "ask by {due}, on the case's page and with your reasons, that they step aside.",
+            ),
+        },
+    },
+    "recusal.requested": {
+        "regulator": {
+            "zh-hans": _t(
+                "案件 {ref}：当事人申请调解人员回避",
+                "案件 {ref} 的当事人申请调解人员{mediator}回避，请在平台作出决定。",
+                "案件 {ref}（被投诉人：{merchant}）的当事人申请调解人员{mediator}回避。{reason_line}"
+                "请在平台本案页面决定准予（并改派调解人员）或者驳回。",
+            ),
+            "en": _t(
+                "Case {ref}: recusal of the mediator requested",
+                "A party to case {ref} asks that mediator {mediator} step aside. Please decide on "
+                "the platform.",
+                "A party to case {ref} (about {merchant}) asks that mediator {mediator} step aside. "
+                "{reason_line}Please grant it (and assign another mediator) or refuse it on the "
+                "case's page.",
+            ),
+        },
+        "mediator": {
+            "zh-hans": _t(
+                "案件 {ref}：当事人申请您回避",
+                "案件 {ref} 的当事人申请您回避，由市场监督管理部门决定，结果会通知您。",
+                "案件 {ref} 的当事人申请您回避。{reason_line}市场监督管理部门将作出决定，结果会通知您。",
+            ),
+            "en": _t(
+                "Case {ref}: a party asks you to step aside",
+                "A party to case {ref} asks that you step aside as mediator. The office decides; "
+                "you will be told.",
+                "A party to case {ref} asks that you step aside as mediator. {reason_line}The "
+                "market regulation office decides, and you will be told.",
+            ),
+        },
+        "*": {
+            "zh-hans": _t(
+                "案件 {ref}：对方申请调解人员回避",
+                "案件 {ref} 的对方当事人申请调解人员回避，由市场监督管理部门决定，结果会通知您。",
+                "案件 {ref} 的对方当事人申请调解人员{mediator}回避，市场监督管理部门将作出决定，结果会通知您。",
+            ),
+            "en": _t(
+                "Case {ref}: the other side asks for the mediator's recusal",
+                "The other side of case {ref} asks that the mediator step aside. The office "
+                "decides; you will be told.",
+                "The other side of case {ref} asks that mediator {mediator} step aside. The market "
+                "regulation office decides, and you will be told.",
+            ),
+        },
+    },
+    "recusal.granted": {
+        "mediator": {
+            "zh-hans": _t(
+                "案件 {ref}：回避申请已准予",
+                "市场监督管理部门已准予案件 {ref} 的回避申请，您不再主持该案调解。",
+                "市场监督管理部门已准予案件 {ref} 的回避申请，改由{new_mediator}调解，您不再主持该案调解。",
+            ),
+            "en": _t(
+                "Case {ref}: recusal granted",
+                "The office granted the recusal on case {ref}; you no longer mediate it.",
+                "The market regulation office granted the request for recusal on case {ref}: "
+                "{new_mediator} mediates it now, and you no longer do.",
+            ),
+        },
+        "*": {
+            "zh-hans": _t(
+                "案件 {ref}：回避申请已准予，改由{new_mediator}调解",
+                "案件 {ref} 的回避申请已准予，改由{new_mediator}调解，新的调解通知书可在平台查看。",
+                "市场监督管理部门已准予案件 {ref} 的回避申请，改派{new_mediator}为调解人员，并发出新的"
+                "投诉调解通知书。{reason_line}",
+            ),
+            "en": _t(
+                "Case {ref}: recusal granted, {new_mediator} mediates",
+                "The recusal on case {ref} was granted: {new_mediator} mediates now. The new "
+                "mediation notice is on the platform.",
+                "The market regulation office granted the request for recusal on case {ref} and "
+                "assigned {new_mediator} as mediator, with a new mediation notice. {reason_line}",
+            ),
+        },
+    },
+    "recusal.refused": {
+        "*": {
+            "zh-hans": _t(
+                "案件 {ref}：回避申请未准予",
+                "案件 {ref} 的回避申请未准予，调解人员不变，理由可在平台查看。",
+                "市场监督管理部门决定驳回案件 {ref} 的回避申请，调解人员{mediator}继续主持调解。{reason_line}",
+            ),
+            "en": _t(
+                "Case {ref}: recusal refused",
+                "The request for recusal on case {ref} was refused; the mediator stays. The "
+                "reasons are on the platform.",
+                "The market regulation office refused the request for recusal on case {ref}; "
+                "{mediator} goes on mediating. {reason_line}",
+            ),
+        },
+    },
+    "mediation.mediator_assigned": {
+        "mediator": {
+            "zh-hans": _t(
+                "您被指派调解案件 {ref}",
+                "因原调解人员回避，您被指派调解案件 {ref}，请联系双方安排调解。",
+                "因准予回避申请，市场监督管理部门指派您调解投诉 {ref}（被投诉人：{merchant}）。"
+                "请联系双方安排调解。",
+            ),
+            "en": _t(
+                "You are assigned to mediate {ref}",
+                "The previous mediator stepped aside: you are assigned to mediate case {ref}. "
+                "Please arrange mediation with both sides.",
+                "After a granted recusal, the market regulation office assigned you to mediate "
+                "complaint {ref} about {merchant}. Please arrange mediation with both sides.",
+            ),
+        },
+    },
     # --- Sent by apps still to come (mediation, documents): the texts are ready. -----------
     "arbitration.info_requested": {
         "*": {

@@ -48,6 +48,7 @@ from arbitration.services import actions
 from arbitration.tests import factories as af
 from cases.models import ComplaintDraft, Evidence, State
 from cases.services import evidence as evidence_services
+from cases.services import identity, recusal
 from cases.services.transitions import SPECS
 from cases.tests import factories as cf
 from cases.tests.test_schema_fuzz import fuzz_settings
@@ -268,6 +269,7 @@ FACTS_FIELDS = {
     "category": "choice",
     "purchase_date": "date",
     "knew_of_harm_on": "date",
+    "claimed_from_merchant_on": "date",
     "amount": "decimal",
     "order_number": "text",
     "platform": "text",
@@ -466,6 +468,14 @@ FORMS: dict[str, dict[str, Form]] = {
             htmx=True,
         ),
     },
+    "cases:consent_update": {
+        "": Form(
+            "consumer",
+            _case("negotiation"),
+            {"question": "choice", "answer": "choice"},
+            lambda w: {"question": "publication", "answer": "yes"},
+        )
+    },
     "cases:evidence_upload": {
         "": Form(
             "merchant_staff",
@@ -487,6 +497,30 @@ FORMS: dict[str, dict[str, Form]] = {
             {"reason": "text"},
             refused=True,
         ),
+    },
+    "cases:identity_request": {
+        "": Form(
+            "regulator", _case("mediation"), {"materials": "text"}, lambda w: {"materials": "护照"}
+        )
+    },
+    "cases:identity_upload": {
+        "": Form("consumer", _case("review"), {"file": "file"}, lambda w: {"file": _png()})
+    },
+    "cases:recusal_request": {
+        "": Form(
+            "consumer",
+            _case("mediation"),
+            {"ground": "choice", "reasons": "text"},
+            lambda w: {"ground": "interest", "reasons": "调解员与商家有业务往来"},
+        )
+    },
+    "cases:recusal_decide": {
+        "": Form(
+            "regulator",
+            _case("recusing"),
+            {"decision": "choice", "new_mediator": "choice", "reasons": "text"},
+            lambda w: {"decision": "refuse", "reasons": "经核实不存在利害关系"},
+        )
     },
     "notifications:mark_read": {
         "": Form("consumer", lambda w: {"notification_id": w["notification"].pk}, {"page": "int"})
@@ -771,6 +805,12 @@ def _build(c: cf.Cast) -> dict:
     review = cf.case_in(State.REVIEW, c)
     mediation = cf.case_in(State.MEDIATION, c)
     closed = cf.case_in(State.CLOSED, c)
+    # Proof of identity asked under review; a recusal waiting for the office's decision.
+    identity.identity_request(case=review, actor=c.actor("regulator"), materials="身份证")
+    recusing = cf.case_in(State.MEDIATION, c)
+    recusal.recusal_request(
+        case=recusing, actor=c.actor("merchant_staff"), ground="interest", reasons="有利害关系"
+    )
     consentless = af.failed_case(c)  # mediation failed, no agreement yet
     failed = af.failed_case(c)  # an agreement the consumer signed, the merchant not yet
     draft_agreement = af.sign_directly(af.propose(c, failed), "consumer", c=c)
@@ -837,6 +877,7 @@ def _build(c: cf.Cast) -> dict:
             "negotiation": negotiation,
             "review": review,
             "mediation": mediation,
+            "recusing": recusing,
             "closed": closed,
             "consentless": consentless,
             "failed": failed,

@@ -45,9 +45,9 @@ from accounts.tests import factories as people
 from arbitration.services import actions
 from arbitration.services.tokens import token_create
 from arbitration.tests import factories as af
-from cases.models import Case, ComplaintDraft, State, case_roles
+from cases.models import Case, ComplaintDraft, IdentityProof, State, case_roles
 from cases.services import evidence as evidence_services
-from cases.services import negotiation
+from cases.services import identity, negotiation
 from cases.tests import factories as cf
 from cases.tests.test_schema_fuzz import _keep_the_test_connection  # noqa: F401 (autouse)
 from credit.models import NegativeListEntry, RepairApplication
@@ -133,6 +133,7 @@ OBJECT_PARAMS = {
     "report_id",
     "file_id",
     "proposal_id",
+    "proof_id",
 }
 QUALIFIERS = {"step", "name", "action", "party", "figure"}
 
@@ -232,10 +233,25 @@ SPECS: dict[str, Spec] = {
     "cases:offer_reject": Spec("negotiation", lambda w: {"reason": "no"}, cross=MIRROR),
     "cases:message_post": Spec("negotiation", lambda w: {"body": "outsider", "client_id": "o1"}),
     "cases:evidence_upload": Spec("negotiation", lambda w: {"file": _png(), "description": "o"}),
+    "cases:consent_update": Spec(
+        "negotiation", lambda w: {"question": "delegated_mediation", "answer": "yes"}
+    ),
     "cases:evidence_download": Spec("negotiation", insider="consumer", shows=False, cross=MIRROR),
     "cases:transition": Spec(
         "negotiation", lambda w: {"reason": "outsider"}, fixed={"name": "withdraw"}
     ),
+    # Proof of identity (form 4): the office asks, the complainant uploads, staff read it
+    # (the merchant and the complainant are outsiders of the proof file).
+    "cases:identity_request": Spec("mediation", lambda w: {"materials": "outsider"}),
+    "cases:identity_upload": Spec("mediation", lambda w: {"file": _png()}),
+    "cases:identity_proof": Spec(
+        "mediation", insider="regulator", shows=False, insiders={"regulator", "mediator"}
+    ),
+    # Recusal of the mediator (form 7): a party asks, the office decides.
+    "cases:recusal_request": Spec(
+        "mediation", lambda w: {"ground": "interest", "reasons": "outsider"}
+    ),
+    "cases:recusal_decide": Spec("mediation", lambda w: {"decision": "refuse", "reasons": "o"}),
     "notifications:mark_read": Spec("notification"),
     "mediation:room": Spec("mediation", insider="mediator"),
     "mediation:panel": Spec("mediation", insider="mediator"),
@@ -317,7 +333,26 @@ SPECS: dict[str, Spec] = {
     ),
     "api-case-evidence-file": Spec("negotiation", insider="consumer", shows=False, cross=MIRROR),
     "api-case-events": Spec("negotiation", insider="consumer", shows=False),
+    "api-case-consents": Spec(
+        "negotiation",
+        lambda w: {"question": "publication", "answer": True},
+        insider="consumer",
+        shows=False,
+    ),
     "api-case-merchant": Spec("negotiation", lambda w: {"merchant": w.other_merchant_pk}),
+    "api-case-identity": Spec(
+        "mediation", lambda w: {"materials": "outsider"}, insider="regulator", shows=False
+    ),
+    "api-case-identity-proof": Spec("mediation", lambda w: {"file": _png()}),
+    "api-case-recusal": Spec(
+        "mediation",
+        lambda w: {"ground": "interest", "reasons": "outsider"},
+        insider="consumer",
+        shows=False,
+    ),
+    "api-case-recusal-decision": Spec(
+        "mediation", lambda w: {"decision": "refuse", "reasons": "outsider"}
+    ),
     # Documents.
     "api-case-documents": Spec("failed", insider="consumer", shows=False),
     "api-case-document-file": Spec("failed", insider="consumer", shows=False, cross=MIRROR),
@@ -466,6 +501,10 @@ def _build(c: cf.Cast, colleague) -> World:
     proposal = tools.proposal_make(
         case=med, actor=mediator, kind="refund", description="SECRET-MED-TERMS", amount=Decimal(9)
     )
+    # Proof of identity asked in mediation and provided: a file for staff only.
+    identity.identity_request(case=med, actor=c.actor("regulator"), materials="身份证")
+    identity.identity_provide(case=med, actor=consumer, uploads=[_png("identity.png")])
+    proof = IdentityProof.objects.get(request__case=med)
     # Mediation failed; the agreement to arbitrate awaits the merchant's confirmation.
     failed = af.failed_case(c)
     draft_document = af.sign_directly(af.propose(c, failed), "consumer", c=c)
@@ -595,6 +634,7 @@ def _build(c: cf.Cast, colleague) -> World:
             "ref": med.reference,
             "file_id": RoomFile.objects.get(message=shared.message).pk,
             "proposal_id": proposal.pk,
+            "proof_id": proof.pk,
         },
         "failed": {"ref": failed.reference, "number": draft_document.number},
         "referred": {"ref": referral.case.reference},

@@ -58,8 +58,90 @@ ACTIONS: dict[str, ActionSpec] = {
             frozenset({State.MEDIATION_FAILED, State.REFERRED, State.ARBITRATING}),
             "case.termination_notice_delivered",
         ),
+        # Proof of identity (SAMR form 4; cases/services/identity.py): the office asks the
+        # complainant, who provides it; the rule set's clock "identity_proof" runs between.
+        ActionSpec(
+            "identity_request",
+            gettext_lazy("Ask for proof of identity"),
+            frozenset({CaseRole.REGULATOR}),
+            frozenset({State.REVIEW, State.MEDIATION}),
+            "identity.requested",
+        ),
+        ActionSpec(
+            "identity_provide",
+            gettext_lazy("Provide proof of identity"),
+            frozenset({CaseRole.CONSUMER}),
+            frozenset({State.REVIEW, State.MEDIATION}),
+            "identity.provided",
+        ),
+        # Recusal of the mediator (SAMR form 7; cases/services/recusal.py): a party asks
+        # within the clock "recusal_window", the office grants or refuses.
+        ActionSpec(
+            "recusal_request",
+            gettext_lazy("Ask for the mediator's recusal"),
+            frozenset({CaseRole.CONSUMER, CaseRole.MERCHANT}),
+            frozenset({State.MEDIATION}),
+            "recusal.requested",
+        ),
+        ActionSpec(
+            "recusal_grant",
+            gettext_lazy("Grant the recusal"),
+            frozenset({CaseRole.REGULATOR}),
+            frozenset({State.MEDIATION}),
+            "recusal.granted",
+        ),
+        ActionSpec(
+            "recusal_refuse",
+            gettext_lazy("Refuse the recusal"),
+            frozenset({CaseRole.REGULATOR}),
+            frozenset({State.MEDIATION}),
+            "recusal.refused",
+        ),
+        # After a granted recusal, the office assigns another mediator: a new mediation
+        # notice (form 7) and a new window to ask for recusal.
+        ActionSpec(
+            "mediator_assign",
+            gettext_lazy("Assign another mediator"),
+            frozenset({CaseRole.REGULATOR}),
+            frozenset({State.MEDIATION}),
+            "mediation.mediator_assigned",
+        ),
+        # The consumer changes an answer of the registration (cases/services/consents.py).
+        ActionSpec(
+            "consent_change",
+            gettext_lazy("Change an answer of the registration"),
+            frozenset({CaseRole.CONSUMER}),
+            frozenset({State.SUBMITTED, State.NEGOTIATION, State.REVIEW}),
+            "case.consent_changed",
+        ),
     ]
 }
+
+
+def check_action(*, case: Case, name: str, actor) -> list[str]:
+    """Refuse an action that cannot be taken now (409) or is not the actor's (403), as
+    ``case_act`` does. Returns the roles the actor takes it in.
+
+    Services that check more than this before acting (cases/services/recusal.py) call it
+    first, under the case lock, then ``case_act`` with ``locked=True``.
+    """
+    spec = ACTIONS.get(name)
+    if spec is None:
+        raise DomainError(_("Unknown action “%(name)s”.") % {"name": name}, code="unknown_action")
+    if case.state not in spec.states:
+        raise Conflict(
+            _("“%(action)s” is not possible while the case is %(state)s.")
+            % {"action": spec.label, "state": case.get_state_display()},
+            code="illegal_action",
+        )
+    roles = case_roles(case, actor)
+    acting = [role for role in spec.roles if role in roles]
+    if not acting:
+        raise NotAllowed(
+            _("You may not “%(action)s” on this case.") % {"action": spec.label},
+            code="not_your_action",
+        )
+    return sorted(acting)
 
 
 def case_act(
@@ -84,19 +166,7 @@ def case_act(
                 case = Case.objects.select_for_update().get(pk=case.pk)
             except Case.DoesNotExist as exc:
                 raise Conflict(_("This case no longer exists.")) from exc
-        if case.state not in spec.states:
-            raise Conflict(
-                _("“%(action)s” is not possible while the case is %(state)s.")
-                % {"action": spec.label, "state": case.get_state_display()},
-                code="illegal_action",
-            )
-        roles = case_roles(case, actor)
-        acting = [role for role in spec.roles if role in roles]
-        if not acting:
-            raise NotAllowed(
-                _("You may not “%(action)s” on this case.") % {"action": spec.label},
-                code="not_your_action",
-            )
+        acting = check_action(case=case, name=name, actor=actor)
         when = at or timezone.now()
         # The clocks first, so that the event says how the act stood against each of them.
         moved = clocks.clocks_move(case=case, step=name, at=when)

@@ -4,7 +4,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -14,11 +13,14 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Merchant, User
 from accounts.validators import check_division_code
 from cases.categories import CATEGORY_KIND
+from cases.limitation import Limitation, limitation_of
 from cases.models import SYSTEM, Case, CaseEvent, CaseSequence, ComplaintDraft, Evidence
 from cases.rulesets import ruleset_for
+from cases.services.consents import consents_record
 from cases.services.events import event_append
 from cases.services.transitions import case_transition
 from odr.errors import DomainError
+from odr.formatting import long_date
 
 DUPLICATE_WINDOW_DAYS = 30
 # What a consumer is told when a detail the rules require is missing (the wizard's steps
@@ -52,7 +54,9 @@ class ComplaintData:
     order_number: str = ""
     platform: str = ""
     agrees_to_publication: bool = False
-    agrees_to_delegated_mediation: bool = True
+    agrees_to_delegated_mediation: bool = False
+    # The consumer's last claim to the merchant, which may have interrupted the limitation.
+    claimed_from_merchant_on: dt.date | None = None
     language: str = "zh-hans"
 
 
@@ -101,6 +105,13 @@ def check_complaint(data: ComplaintData, *, today: dt.date) -> None:
         errors["knew_of_harm_on"] = [_("This date is in the future.")]
     if data.purchase_date and data.purchase_date > today:
         errors["purchase_date"] = [_("This date is in the future.")]
+    claimed = data.claimed_from_merchant_on
+    if claimed is not None and claimed > today:
+        errors["claimed_from_merchant_on"] = [_("This date is in the future.")]
+    elif claimed is not None and data.knew_of_harm_on and claimed < data.knew_of_harm_on:
+        errors["claimed_from_merchant_on"] = [
+            _("This date is before the day you knew of the harm.")
+        ]
     if errors:
         raise DomainError(
             _(
@@ -111,20 +122,42 @@ def check_complaint(data: ComplaintData, *, today: dt.date) -> None:
             code="missing_facts",
             fields=errors,
         )
-    limitation = rules.clocks["limitation"]
-    if data.knew_of_harm_on + relativedelta(years=limitation.amount) < today:
-        citation = limitation.citation_en if english else limitation.citation_zh
-        raise DomainError(
-            _(
-                "More than %(n)d years have passed since you knew of the harm, so the "
-                "complaint cannot be accepted (%(rule)s). You may still go to court or arbitration."
-            )
-            % {"n": limitation.amount, "rule": citation},
-            code="limitation",
-            fields={
-                "knew_of_harm_on": [_("More than %(n)d years ago.") % {"n": limitation.amount}]
-            },
-        )
+    # More than three years after the harm is not refused here: whether the limit has
+    # passed, or was interrupted, is the office's decision (cases/limitation.py).
+
+
+def limitation_warning(data: ComplaintData, *, today: dt.date) -> str:
+    """What the consumer is told before filing when the dates give a passed limit: they
+    may still file, and the office decides (empty when the limit has not passed)."""
+    limitation = complaint_limitation(data, today=today)
+    if limitation is None or not limitation.passed:
+        return ""
+    rules = ruleset_for(today)
+    ground = next(g for g in rules.refusal_grounds if g.code == "limitation")
+    english = data.language.startswith("en")
+    return _(
+        "More than %(n)d years have passed since the day you knew of the harm (they ended on "
+        "%(day)s). You can still file the complaint: the market regulation office decides "
+        "whether it can be accepted, and may refuse it under %(rule)s. If you asked the "
+        "merchant to put it right since, give that date in the step about what happened."
+    ) % {
+        "n": limitation.years,
+        "day": long_date(limitation.ends_on),
+        "rule": rules.cite_en(ground) if english else rules.cite_zh(ground),
+    }
+
+
+def complaint_limitation(data: ComplaintData, *, today: dt.date) -> Limitation | None:
+    """The limit the complaint's dates give on the day of filing (None without a date)."""
+    knew = data.knew_of_harm_on or data.purchase_date
+    if knew is None or knew > today:
+        return None
+    return limitation_of(
+        ruleset=ruleset_for(today),
+        knew_of_harm_on=knew,
+        claimed_on=data.claimed_from_merchant_on,
+        on=today,
+    )
 
 
 def case_reference_next(*, year: int) -> str:
@@ -194,6 +227,7 @@ def case_submit(
             category=data.category,
             purchase_date=data.purchase_date,
             knew_of_harm_on=data.knew_of_harm_on,
+            claimed_from_merchant_on=data.claimed_from_merchant_on,
             amount=data.amount,
             order_number=data.order_number.strip(),
             platform=data.platform.strip(),
@@ -204,7 +238,20 @@ def case_submit(
             possible_duplicate_of=duplicate,
         )
         # Nobody else can see the new row before commit: no need to lock or re-read it.
-        payload = {"ruleset": rules.key, "merchant_on_platform": bool(merchant)}
+        answers = {
+            "publication": data.agrees_to_publication,
+            "delegated_mediation": data.agrees_to_delegated_mediation,
+        }
+        consents_record(
+            case=case, answers=answers, language=data.language, recorded_by=consumer, at=now
+        )
+        limitation = complaint_limitation(data, today=today)
+        payload = {
+            "ruleset": rules.key,
+            "merchant_on_platform": bool(merchant),
+            "consents": answers,
+            "limitation": limitation.as_dict() if limitation else None,
+        }
         if duplicate:
             payload["possible_duplicate_of"] = duplicate.reference
         event_append(

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
-from accounts.models import ArbitrationBody, Role, User
+from accounts.models import ArbitrationBody, MediationOrganisation, Role, User
 from cases.models import TERMINAL_STATES, Case, CaseEvent, Deadline, State, case_roles
 from cases.rulesets import ruleset_by_key
 from cases.services import clocks
@@ -112,14 +112,10 @@ def field_choices(case: Case, spec: FieldSpec) -> list[tuple[str, str]]:
             for g in grounds
         ]
     if spec.name == "mediator":
-        mediators = Role.objects.filter(kind=Role.Kind.MEDIATOR).select_related(
-            "user", "mediation_organisation"
-        )
         return [
             (str(r.user_id), f"{r.user} · {r.mediation_organisation}")
-            for r in mediators
-            if division_covers(r.mediation_organisation.division_code, case.division_code)
-            or r.mediation_organisation.division_code == case.division_code
+            for r in mediator_roles(case)
+            if mediator_permitted(case, r.mediation_organisation)
         ]
     if spec.name == "body":
         return [(str(b.pk), b.name) for b in ArbitrationBody.objects.order_by("name")]
@@ -128,6 +124,50 @@ def field_choices(case: Case, spec: FieldSpec) -> list[tuple[str, str]]:
 
 TIME_LIMIT_GROUND = "time_limit"
 MEDIATION_LIMIT = "mediation_limit"
+
+
+def mediator_roles(case: Case) -> list[Role]:
+    """The mediators whose organisation serves the case's place."""
+    mediators = Role.objects.filter(kind=Role.Kind.MEDIATOR).select_related(
+        "user", "mediation_organisation"
+    )
+    return [
+        r
+        for r in mediators
+        if division_covers(r.mediation_organisation.division_code, case.division_code)
+        or r.mediation_organisation.division_code == case.division_code
+    ]
+
+
+def mediator_permitted(case: Case, organisation: MediationOrganisation) -> bool:
+    """A consumer association mediates only where the consumer agreed to delegated
+    mediation at registration (or since, cases/services/consents.py)."""
+    return (
+        organisation.kind != MediationOrganisation.Kind.ASSOCIATION
+        or case.agrees_to_delegated_mediation
+    )
+
+
+def check_mediator(case: Case, user_id: int | str) -> tuple[User, MediationOrganisation]:
+    """The mediator chosen for a case and their organisation; a clear refusal when the
+    mediator does not serve the case or is a consumer association's that the consumer
+    did not agree to. Every assignment of a mediator goes through here."""
+    role = next((r for r in mediator_roles(case) if str(r.user_id) == str(user_id)), None)
+    if role is None:
+        raise DomainError(
+            _("Choose one of the listed mediators."),
+            code="unknown_mediator",
+            fields={"mediator": [_("Choose one of the listed mediators.")]},
+        )
+    if not mediator_permitted(case, role.mediation_organisation):
+        message = _(
+            "The consumer did not agree to mediation by a consumer association. Choose a "
+            "mediator of the market regulation office."
+        )
+        raise DomainError(
+            message, code="delegated_mediation_refused", fields={"mediator": [message]}
+        )
+    return role.user, role.mediation_organisation
 
 
 def mediation_limit_passed(case: Case, now: dt.datetime | None = None) -> bool:
@@ -183,6 +223,13 @@ def _parse_one(case: Case, f: FieldSpec, text: str) -> Any:
                 _("Choose a date from today to %(n)d days from now.") % {"n": MAX_PERFORMANCE_DAYS}
             )
         return day
+    if f.kind == "choice" and f.name == "mediator":
+        # Said plainly when a consumer association's mediator is refused.
+        try:
+            check_mediator(case, text)
+        except DomainError as exc:
+            raise _Invalid(exc.message) from exc
+        return text
     if f.kind == "choice":
         if text not in dict(field_choices(case, f)):
             raise _Invalid(_("Choose one of the listed values."))
@@ -351,13 +398,8 @@ def _kwargs(case: Case, name: str, values: dict[str, Any]) -> dict[str, Any]:
         }
         return {"terms": terms, "performance_due_on": values["performance_due_on"]}
     if name == "accept":
-        mediator = User.objects.get(pk=int(values["mediator"]))
-        role = (
-            mediator.roles.filter(kind=Role.Kind.MEDIATOR)
-            .select_related("mediation_organisation")
-            .first()
-        )
-        return {"mediator": mediator, "organisation": role.mediation_organisation}
+        mediator, organisation = check_mediator(case, values["mediator"])
+        return {"mediator": mediator, "organisation": organisation}
     if name in ("reject", "terminate"):
         return {"ground": values["ground"], "reason": values["reason"]}
     if name == "refer_to_arbitration":

@@ -120,17 +120,89 @@ def test_an_unknown_category_is_refused():
 # --- Dates: limitation and the future ---------------------------------------------------
 
 
-def test_more_than_three_years_after_knowing_of_the_harm_is_refused():
-    error = _refused(knew_of_harm_on=D(2023, 5, 31), purchase_date=D(2023, 5, 1))
-    assert error.code == "limitation"
-    assert list(error.fields) == ["knew_of_harm_on"]
-    # The citation is that of the rule set in force: Order 121 art. 16(4).
-    assert "《市场监督管理投诉举报处理办法》第十六条第四项" in error.message
+def _submitted_limitation(case: Case) -> dict:
+    return CaseEvent.objects.get(case=case, kind="case.submitted").payload["limitation"]
+
+
+def test_more_than_three_years_after_knowing_of_the_harm_is_filed_for_the_office_to_decide():
+    # Whether the limit has passed (or was interrupted) is the regulator's decision on
+    # art. 16(4), not the intake's: the complaint is filed and routed as any other.
+    case = case_submit(
+        consumer=af.consumer(),
+        data=cf.complaint(
+            merchant=af.MerchantFactory(),
+            knew_of_harm_on=D(2023, 5, 31),
+            purchase_date=D(2023, 5, 1),
+        ),
+        now=NOW,
+    )
+    assert case.state == "review"
+    assert _submitted_limitation(case) == {
+        "knew_of_harm_on": "2023-05-31",
+        "claimed_on": None,
+        "runs_from": "2023-05-31",
+        "ends_on": "2026-05-31",
+        "passed": True,
+    }
+    assert not Deadline.objects.filter(case=case, clock="limitation").exists()
 
 
 def test_the_purchase_date_stands_for_the_day_of_knowledge_when_none_is_given():
-    error = _refused(knew_of_harm_on=None, purchase_date=D(2023, 5, 31))
-    assert error.code == "limitation"
+    case = case_submit(
+        consumer=af.consumer(),
+        data=cf.complaint(
+            merchant=af.MerchantFactory(), knew_of_harm_on=None, purchase_date=D(2023, 5, 31)
+        ),
+        now=NOW,
+    )
+    assert case.knew_of_harm_on == D(2023, 5, 31)
+    assert _submitted_limitation(case)["passed"] is True
+
+
+def test_a_claim_to_the_merchant_within_the_three_years_counts_them_again():
+    case = case_submit(
+        consumer=af.consumer(),
+        data=cf.complaint(
+            merchant=af.MerchantFactory(),
+            knew_of_harm_on=D(2022, 3, 1),
+            purchase_date=D(2022, 3, 1),
+            claimed_from_merchant_on=D(2024, 9, 1),
+        ),
+        now=NOW,
+    )
+    assert case.claimed_from_merchant_on == D(2024, 9, 1)
+    limitation = _submitted_limitation(case)
+    assert (limitation["runs_from"], limitation["ends_on"], limitation["passed"]) == (
+        "2024-09-01",
+        "2027-09-01",
+        False,
+    )
+
+
+def test_a_claim_made_after_the_limit_had_run_out_does_not_revive_it():
+    case = case_submit(
+        consumer=af.consumer(),
+        data=cf.complaint(
+            merchant=af.MerchantFactory(),
+            knew_of_harm_on=D(2022, 3, 1),
+            purchase_date=D(2022, 3, 1),
+            claimed_from_merchant_on=D(2025, 6, 1),
+        ),
+        now=NOW,
+    )
+    limitation = _submitted_limitation(case)
+    assert (limitation["runs_from"], limitation["ends_on"], limitation["passed"]) == (
+        "2022-03-01",
+        "2025-03-01",
+        True,
+    )
+
+
+def test_a_claim_date_before_the_harm_or_in_the_future_is_refused():
+    before = _refused(knew_of_harm_on=D(2026, 5, 1), claimed_from_merchant_on=D(2026, 4, 1))
+    assert before.fields == {"claimed_from_merchant_on": ["这个日期早于您知道权益受损的日期。"]}
+    future = _refused(knew_of_harm_on=D(2026, 5, 1), claimed_from_merchant_on=D(2026, 6, 2))
+    assert list(future.fields) == ["claimed_from_merchant_on"]
 
 
 def test_exactly_three_years_is_still_in_time():
@@ -277,7 +349,18 @@ def test_an_enrolled_merchant_gets_the_complaint_first_with_ten_working_days():
         "transition.start_negotiation",
         "deadline.started",
     ]
-    assert events[0].payload == {"ruleset": "samr-order-121", "merchant_on_platform": True}
+    assert events[0].payload == {
+        "ruleset": "samr-order-121",
+        "merchant_on_platform": True,
+        "consents": {"publication": False, "delegated_mediation": False},
+        "limitation": {
+            "knew_of_harm_on": "2026-09-25",
+            "claimed_on": None,
+            "runs_from": "2026-09-25",
+            "ends_on": "2029-09-25",
+            "passed": False,
+        },
+    }
     assert (events[0].actor_id, events[0].actor_role) == (case.consumer_id, "consumer")
     assert (events[1].from_state, events[1].to_state, events[1].actor_role) == (
         "submitted",
@@ -309,10 +392,8 @@ def test_a_merchant_not_enrolled_that_day_sends_the_complaint_to_review(merchant
     assert case.state == "review"
     assert case.merchant_id == merchant.pk
     assert _deadlines(case) == [("acceptance_decision", "running", D(2026, 10, 13), False)]
-    assert CaseEvent.objects.get(case=case, seq=1).payload == {
-        "ruleset": "samr-order-121",
-        "merchant_on_platform": True,
-    }
+    payload = CaseEvent.objects.get(case=case, seq=1).payload
+    assert (payload["ruleset"], payload["merchant_on_platform"]) == ("samr-order-121", True)
     assert CaseEvent.objects.get(case=case, seq=2).kind == "transition.request_review"
 
 
@@ -335,10 +416,8 @@ def test_an_unknown_merchant_sends_the_complaint_to_review():
         "https://shop.example.com/123",
     )
     assert _deadlines(case) == [("acceptance_decision", "running", D(2026, 10, 13), False)]
-    assert CaseEvent.objects.get(case=case, seq=1).payload == {
-        "ruleset": "samr-order-121",
-        "merchant_on_platform": False,
-    }
+    payload = CaseEvent.objects.get(case=case, seq=1).payload
+    assert (payload["ruleset"], payload["merchant_on_platform"]) == ("samr-order-121", False)
 
 
 def test_a_listed_merchant_fixes_name_address_and_place():
@@ -467,7 +546,7 @@ def test_api_missing_facts_answer_400_naming_the_rule_and_fields(client):
     assert not Case.objects.exists()
 
 
-def test_api_limitation_answers_400(client):
+def test_api_files_a_complaint_past_the_limitation_and_shows_its_limit(client):
     af.login(client, af.consumer())
     old = cf.today() - dt.timedelta(days=3 * 366 + 1)
     response = _post(
@@ -476,9 +555,12 @@ def test_api_limitation_answers_400(client):
             cf.enrolled_merchant(), purchase_date=old.isoformat(), knew_of_harm_on=old.isoformat()
         ),
     )
-    assert response.status_code == 400
-    assert response.json()["error"]["code"] == "limitation"
-    assert set(response.json()["error"]["fields"]) == {"knew_of_harm_on"}
+    assert response.status_code == 201
+    body = response.json()
+    assert body["limitation"]["passed"] is True
+    assert body["limitation"]["knew_of_harm_on"] == old.isoformat()
+    # Unticked unless the consumer says yes.
+    assert (body["agrees_to_publication"], body["agrees_to_delegated_mediation"]) == (False, False)
 
 
 BAD_INPUT = [

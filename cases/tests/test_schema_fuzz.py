@@ -52,7 +52,15 @@ OPERATIONS = [
     ("POST", "/api/v1/cases/{ref}/evidence/"),
     ("GET", "/api/v1/cases/{ref}/evidence/{evidence_id}/file/"),
     ("GET", "/api/v1/cases/{ref}/events/"),
+    ("GET", "/api/v1/cases/{ref}/consents/"),
+    ("POST", "/api/v1/cases/{ref}/consents/"),
     ("POST", "/api/v1/cases/{ref}/merchant/"),
+    ("GET", "/api/v1/cases/{ref}/identity/"),
+    ("POST", "/api/v1/cases/{ref}/identity/"),
+    ("POST", "/api/v1/cases/{ref}/identity/proof/"),
+    ("GET", "/api/v1/cases/{ref}/recusal/"),
+    ("POST", "/api/v1/cases/{ref}/recusal/"),
+    ("POST", "/api/v1/cases/{ref}/recusal/decision/"),
 ]
 
 

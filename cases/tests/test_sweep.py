@@ -176,9 +176,12 @@ def test_the_time_limit_ground_is_offered_only_once_the_limit_has_passed():
     ]
     # The limit passes: the sweep ends the clock as passed and tells mediator and regulator.
     report = _sweep(after)
-    assert report.expired == [case.reference]
+    # Twice: the mediation limit, and the window to ask for recusal (3 days) long closed.
+    assert report.expired == [case.reference, case.reference]
     assert _deadline(case, "mediation_limit").status == "expired"
-    expired = CaseEvent.objects.get(case=case, kind="deadline.expired")
+    expired = CaseEvent.objects.get(
+        case=case, kind="deadline.expired", payload__clock="mediation_limit"
+    )
     told = {n.audience for n in Notification.objects.filter(event=expired)}
     assert told == {"mediator", "regulator"}
     regulator_notice = Notification.objects.filter(event=expired, audience="regulator").first()

@@ -363,11 +363,13 @@ def test_accept_assigns_the_mediator_and_starts_the_mediation_limit():
     fresh = Case.objects.get(pk=case.pk)
     assert fresh.mediator_id == c.mediator.pk
     assert fresh.mediation_organisation_id == c.organisation.pk
-    assert set(_running(case)) == {"mediation_limit"}
+    # And the window to ask for the mediator's recusal (SAMR form 7).
+    assert set(_running(case)) == {"mediation_limit", "recusal_window"}
     assert Deadline.objects.get(case=case, clock="acceptance_decision").status == "met"
     # Order 121: 60 days from acceptance, moved past days off (test_clocks checks dates).
-    started = CaseEvent.objects.filter(case=case, kind="deadline.started").last()
-    assert started.payload["clock"] == "mediation_limit"
+    started = CaseEvent.objects.filter(
+        case=case, kind="deadline.started", payload__clock="mediation_limit"
+    ).last()
     assert started.payload["due_on"] == add_calendar_days(cf.today(), 60).date.isoformat()
 
 
@@ -660,9 +662,8 @@ def test_api_post_allowed_transition_answers_the_case(client):
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["reference"], body["state"]) == (case.reference, "mediation")
-    assert [d["clock"] for d in body["deadlines"] if d["status"] == "running"] == [
-        "mediation_limit"
-    ]
+    running = {d["clock"] for d in body["deadlines"] if d["status"] == "running"}
+    assert running == {"mediation_limit", "recusal_window"}
     assert Case.objects.get(pk=case.pk).state == "mediation"
     assert CaseEvent.objects.filter(case=case, kind="transition.accept").count() == 1
 

@@ -80,7 +80,6 @@ def test_wizard_end_to_end_with_a_photo(client):
     assert draft.data == {
         "complainant_name": consumer.display_name,
         "complainant_phone": consumer.phone,
-        "agrees_to_delegated_mediation": True,
     }
 
     # Search without JavaScript: the step itself lists the results, each with a button.
@@ -319,24 +318,37 @@ def test_files_of_a_draft_can_be_removed(client):
     assert not Evidence.objects.filter(pk=evidence.pk).exists()
 
 
-def test_the_limitation_refusal_shows_on_review_and_nothing_is_lost(client):
+def test_a_complaint_past_the_limitation_is_warned_of_and_filed_for_the_office(client):
     consumer, draft = _start(client)
     merchant = cf.enrolled_merchant()
     long_ago = (cf.today() - dt.timedelta(days=4 * 366)).isoformat()
     _fill(client, draft, merchant=merchant, facts={"purchase_date": long_ago})
-    evidence = evidence_add(
-        uploaded_by=consumer, upload=cf.upload("a.png", png_bytes()), draft=draft
+    page = client.get(f"/cases/new/{draft.pk}/review/")
+    warning = re.search(
+        r'<div class="card notice" role="note" id="limitation-warning">(.*?)</div>', page.text, re.S
     )
-    before = _get_draft(consumer).data
+    assert warning, "the review step warns of the limitation"
+    text = warning.group(1)
+    assert "自您知道权益受损之日起已超过3年" in text
+    assert "您仍然可以提交投诉" in text
+    # The rule is cited once, by its short citation.
+    assert text.count("《市场监督管理投诉举报处理办法》第十六条第四项") == 1
     response = client.post(f"/cases/new/{draft.pk}/review/")
-    assert response.status_code == 400
-    assert 'role="alert"' in response.text
-    assert "自您知道权益受损之日起已超过 3 年，投诉不予受理" in response.text
-    assert "已超过 3 年。" in response.text
-    assert f'href="/cases/new/{draft.pk}/facts/"' in response.text
-    assert not Case.objects.exists()
-    assert _get_draft(consumer).data == before
-    assert Evidence.objects.get(pk=evidence.pk).draft_id == draft.pk
+    assert response.status_code == 302
+    case = Case.objects.get(consumer=consumer)
+    assert response["Location"] == f"/cases/{case.reference}/"
+    assert case.state == "negotiation"
+    # The consumer's page does not show the office's weighing of the limit.
+    page = client.get(f"/cases/{case.reference}/")
+    assert 'id="limitation"' not in page.text
+
+
+def test_no_limitation_warning_within_three_years(client):
+    _consumer, draft = _start(client)
+    _fill(client, draft, merchant=cf.enrolled_merchant())
+    page = client.get(f"/cases/new/{draft.pk}/review/")
+    assert page.status_code == 200
+    assert "limitation-warning" not in page.text
 
 
 def test_missing_facts_show_on_review_with_a_link_to_their_step(client):

@@ -6,7 +6,8 @@ conditional UPDATE, so two workers never send the same row at once), POSTs the r
 JSON with an ``Idempotency-Key`` that is the same on every try (the receiver drops
 repeats: delivery is at least once, the effect exactly once), signs the body with HMAC-
 SHA256 when a secret is set, and records the outcome. Network errors, timeouts, 408, 429
-and 5xx are tried again with a doubling backoff; any other answer is final.
+and 5xx are tried again with a doubling backoff; any other answer is final. A record whose
+consumer did not agree to publication is not sent (docs/credit.md, "Publication").
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from django.utils import timezone
 
 from credit.models import CreditOutbox, CreditRecord
 from credit.selectors import record_export
+from credit.services.publication import NOT_PUBLISHED
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +97,14 @@ def outbox_push(*, outbox_id: int) -> PushOutcome:
     if not _claim(outbox_id, now):
         return PushOutcome("skipped")  # sent, given up, not due, or another worker has it
     outbox = CreditOutbox.objects.select_related("record__merchant").get(pk=outbox_id)
+    if not outbox.record.published:
+        # The endpoint is outside: it gets a case's entries only where the consumer agreed
+        # to publication. Given up for that reason, the push is due again if the consumer
+        # agrees later (credit.services.publication).
+        CreditOutbox.objects.filter(pk=outbox_id).update(
+            leased_until=None, gave_up_at=now, last_error=NOT_PUBLISHED
+        )
+        return PushOutcome("skipped")
     body = push_body(outbox.record)
     timestamp = str(int(now.timestamp()))
     headers = {

@@ -250,6 +250,7 @@ def _rows(event: CaseEvent, case: Case, drafts: list[RecordDraft]) -> list[Credi
             division_code=case.division_code,
             details=draft.details,
             response_seconds=draft.response_seconds,
+            published=case.agrees_to_publication,
         )
         for draft in drafts
     ]
@@ -413,6 +414,7 @@ def _reverse(event: CaseEvent, case: Case) -> None:
         "category": basis.category,
         "consumer": basis.consumer,
         "division_code": basis.division_code,
+        "published": case.agrees_to_publication,
     }
     moved = {
         "clock": "negotiation_answer",

@@ -158,6 +158,9 @@ def _mark_repaired(application: RepairApplication, now: dt.datetime) -> None:
         consumer=record.consumer,
         division_code=record.division_code,
         details={"repaired_kind": record.kind, "application": application.pk},
+        # The consumer's answer can no longer change by now (it is settled at the
+        # regulator's acceptance decision, before anything repairable is recorded).
+        published=record.published,
     )
     records_insert([repair])
     if repair.pk is None:

@@ -31,9 +31,12 @@ def all_kinds(merchant: Merchant) -> list[str]:
     return sorted(CreditRecord.objects.filter(merchant=merchant).values_list("kind", flat=True))
 
 
-def settled(c: cf.Cast, *, performance_days: int = 7) -> Case:
-    """A case of the cast settled in negotiation: the consumer accepted the merchant's offer."""
-    case = cf.submit(consumer=c.consumer, merchant=c.merchant)
+def settled(c: cf.Cast, *, performance_days: int = 7, published: bool = True) -> Case:
+    """A case of the cast settled in negotiation: the consumer accepted the merchant's offer.
+
+    Its consumer agreed to publication unless ``published`` is False.
+    """
+    case = cf.submit(consumer=c.consumer, merchant=c.merchant, agrees_to_publication=published)
     proposal = cf.offer(case, c.actor("merchant_staff"), performance_days=performance_days)
     return negotiation.offer_accept(offer=proposal, actor=c.actor("consumer"))
 
@@ -49,7 +52,8 @@ def in_mediation(c: cf.Cast) -> Case:
 
 
 def bare_case(merchant: Merchant, consumer: User | None = None, **fields) -> Case:
-    """A case row without its workflow, for records written directly."""
+    """A case row without its workflow, for records written directly (its consumer agreed
+    to publication unless ``agrees_to_publication=False`` is given)."""
     n = next(_seq)
     values = {
         "reference": f"T-{timezone.localdate().year}-{n:06d}",
@@ -68,6 +72,7 @@ def bare_case(merchant: Merchant, consumer: User | None = None, **fields) -> Cas
         "request": "退款",
         "order_number": "JD20260101123456",
         "state": State.CLOSED,
+        "agrees_to_publication": True,
     }
     values.update(fields)
     return Case.objects.create(**values)
@@ -106,6 +111,7 @@ def make_record(
         "category": case.category,
         "consumer": case.complainant_name[:1] + "**",
         "division_code": case.division_code,
+        "published": case.agrees_to_publication,
     }
     values.update(fields)
     with transaction.atomic():

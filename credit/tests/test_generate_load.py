@@ -65,6 +65,13 @@ def test_the_records_are_those_the_live_handler_writes(loaded):
     assert stored == set(first.values())
 
 
+def test_each_record_is_published_as_its_consumer_answered(loaded):
+    answers = set(
+        CreditRecord.objects.values_list("published", "case__agrees_to_publication").distinct()
+    )
+    assert answers == {(True, True), (False, False)}
+
+
 def test_the_event_chains_are_valid_and_references_continue(loaded):
     for case in Case.objects.order_by("?")[:30]:
         assert case_log_verify(case=case).ok

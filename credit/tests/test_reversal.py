@@ -147,8 +147,8 @@ NOW = cf.at(2026, 11, 2, 12)  # 16 days after the 17th, 17 after the 16th
 
 def _case(*, answer_at: dt.datetime | None = None, sweep_at: dt.datetime | None = None):
     c = cf.cast()
-    with cf.frozen(FILED):
-        case = cf.submit(consumer=c.consumer, merchant=c.merchant)
+    with cf.frozen(FILED):  # the consumer agreed to publication: the public page shows it
+        case = cf.submit(consumer=c.consumer, merchant=c.merchant, agrees_to_publication=True)
     if answer_at is not None:
         with cf.frozen(answer_at):
             negotiation.message_post(case=case, actor=c.actor("merchant_staff"), body="抱歉")

@@ -76,7 +76,7 @@ def qr_data_uri(url: str) -> str:
 SEAL_SIZE_MM = 40
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=64)  # one per office or organisation in use
 def seal_pdf(name: str) -> bytes:
     """The seal as a one-page vector PDF of its own size: the appearance of the
     organisation's signature field (documents/services/sign.py)."""
@@ -90,5 +90,44 @@ def seal_pdf(name: str) -> bytes:
         f"@page {{ size: {size} {size}; margin: 0 }} body {{ margin: 0 }} "
         f"svg {{ display: block; width: {size}; height: {size} }}"
         f"</style></head><body>{seal_svg(name)}</body></html>"
+    )
+    return HTML(string=html).write_pdf(finisher=compact_cjk_fonts)
+
+
+SIGNATURE_SIZE_MM = (44, 16)
+
+
+def signature_svg(name: str, *, label: str) -> str:
+    """A person's electronic signature mark: the name as written, underlined, with what
+    it is beneath (调解员电子签名). Like the seal, a drawing that points the reader to the
+    PAdES signature it is the appearance of."""
+    name = (name or "").strip()[:12]
+    size = 34 if len(name) <= 4 else max(16, int(34 * 4 / len(name)))
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 275 100" class="signature" '
+        f'role="img" aria-label="{escape(name)}">'
+        f'<text x="137" y="52" font-size="{size}" text-anchor="middle" '
+        f'font-family="Noto Serif CJK SC" font-weight="700" fill="#1a237e">{escape(name)}</text>'
+        '<line x1="20" y1="64" x2="255" y2="64" stroke="#1a237e" stroke-width="1.5"/>'
+        f'<text x="137" y="88" font-size="15" text-anchor="middle" '
+        f'font-family="Noto Sans CJK SC" fill="#444">{escape(label)}</text>'
+        "</svg>"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def signature_pdf(name: str, label: str) -> bytes:
+    """The signature mark as a one-page vector PDF of its own size: the appearance of a
+    mediator's signature field (documents/services/sign.py)."""
+    from weasyprint import HTML
+
+    from documents.services.fonts import compact_cjk_fonts
+
+    width, height = (f"{v}mm" for v in SIGNATURE_SIZE_MM)
+    html = (
+        "<!DOCTYPE html><html><head><style>"
+        f"@page {{ size: {width} {height}; margin: 0 }} body {{ margin: 0 }} "
+        f"svg {{ display: block; width: {width}; height: {height} }}"
+        f"</style></head><body>{signature_svg(name, label=label)}</body></html>"
     )
     return HTML(string=html).write_pdf(finisher=compact_cjk_fonts)

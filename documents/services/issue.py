@@ -6,10 +6,12 @@ The flow of one document:
 1. a case event that issues documents (kinds.TRIGGERS) commits; the after-commit handler
    calls :func:`document_prepare` (one row per case, kind and source event, whatever the
    retries) and queues the rendering task;
-2. :func:`document_render` renders the PDF. A notice is signed at once and becomes
-   ``valid``. An agreement is stored unsigned as a draft and waits for both parties'
-   SMS confirmations (services/confirm.py); then :func:`document_sign_final` signs that
-   very draft, byte for byte, as an incremental update;
+2. :func:`document_render` works out who signs it (services/seals.py: the office, the
+   mediation organisation or the platform, and for a mediation agreement the mediator
+   first), prints the issuer on it and renders the PDF. A notice is signed at once and
+   becomes ``valid``. An agreement is stored unsigned as a draft and waits for both
+   parties' SMS confirmations (services/confirm.py); then :func:`document_sign_final`
+   signs that very draft, byte for byte, as incremental updates;
 3. each step that changes the register appends a case event (``document.drafted``,
    ``document.issued``, ``document.correction_requested``, ``document.revoked``) inside
    a transaction that holds the case row lock, as every event append does.
@@ -34,6 +36,7 @@ from cases.services.events import event_append
 from documents.errors import DocumentIntegrityError, TransientSigningError
 from documents.kinds import SPECS, Kind, document_language
 from documents.models import ConfirmationCode, Document, documents_storage
+from documents.services.seals import MEDIATOR, SEAL, SigningPlan, signing_plan
 from odr.errors import Conflict, DomainError, NotAllowed
 
 if TYPE_CHECKING:
@@ -133,10 +136,57 @@ def _reason(document: Document, confirmations: list[ConfirmationCode] | None = N
     return text
 
 
+def _signature_row(role: str, signed: Signed) -> dict:
+    return {
+        "role": role,
+        **signed.identity.as_dict(),
+        "subject": signed.subject[:300],
+        "fingerprint": signed.fingerprint,
+        "signed_at": signed.signed_at.isoformat(),
+    }
+
+
+def _sign_in_order(
+    pdf: bytes, *, document: Document, plan: SigningPlan, reason: str, positions: dict | None
+) -> tuple[Signed, list[dict]]:
+    """The mediator's own signature first where they sign (at their mark beside their
+    name), then the seal: each an incremental update over the one before. Returns the
+    sealed file and the register's rows of both signatures."""
+    from documents.services.sign import PERSONAL_FIELD, SIGNATURE, pdf_sign
+
+    positions = positions or {}
+    rows = []
+    if plan.signer is not None:
+        english = document.language == "en"
+        title = document.issued_title
+        personal = pdf_sign(
+            pdf,
+            reason=f"Signed by the mediator: {title}" if english else f"调解员签名：{title}",
+            seal=positions.get("mediator"),
+            signer=plan.signer,
+            field_name=PERSONAL_FIELD,
+            appearance=SIGNATURE,
+            label="Mediator's e-signature" if english else "调解员电子签名",
+        )
+        rows.append(_signature_row(MEDIATOR, personal))
+        pdf = personal.pdf
+    sealed = pdf_sign(
+        pdf, reason=reason, seal=positions if "page" in positions else None, signer=plan.seal
+    )
+    rows.append(_signature_row(SEAL, sealed))
+    return sealed, rows
+
+
 def _issue(
-    case: Case, document: Document, signed: Signed, *, extra: dict | None = None
+    case: Case,
+    document: Document,
+    signed: Signed,
+    *,
+    signatures: list[dict],
+    extra: dict | None = None,
 ) -> Document:
     """Record a signed document as issued; the caller holds both row locks."""
+    document.signers = signatures
     document.file.name = _store(_path(document, ""), signed.pdf)
     document.sha256 = hashlib.sha256(signed.pdf).hexdigest()
     document.size = len(signed.pdf)
@@ -163,6 +213,9 @@ def _issue(
             "sha256": document.sha256,
             "content_sha256": document.content_sha256,
             "signer_fingerprint": document.signer_fingerprint,
+            "signers": [
+                {k: row[k] for k in ("role", "kind", "code", "fingerprint")} for row in signatures
+            ],
             "timestamped": document.timestamped,
             "supersedes": document.supersedes.number if document.supersedes_id else None,
             **(extra or {}),
@@ -195,7 +248,7 @@ def document_render(*, document_id: int) -> Document:
     confirm. Idempotent: a document past PREPARING is returned as it is."""
     # WeasyPrint and pyHanko take a second to import: only the processes that render do.
     from documents.services.render import render_pdf
-    from documents.services.sign import pdf_sign
+    from documents.services.sign import signer_key_current
 
     document = Document.objects.select_related("case", "event", "source_event").get(pk=document_id)
     if document.status != Document.Status.PREPARING:
@@ -208,15 +261,28 @@ def document_render(*, document_id: int) -> Document:
         return document
     Document.objects.filter(pk=document.pk).update(attempts=F("attempts") + 1)
     try:
+        plan = signing_plan(document)
+        if not document.needs_confirmation:
+            # A signer without a key: wait for it (SealKeyMissing) before rendering.
+            for identity in plan.identities():
+                signer_key_current(identity)
+        document.signers = plan.as_list()  # the issuer printed on the document
         rendered = render_pdf(document)
         content_sha256 = hashlib.sha256(rendered.pdf).hexdigest()
-        signed = None
+        signed = signatures = None
         if not document.needs_confirmation:
-            signed = pdf_sign(rendered.pdf, reason=_reason(document), seal=rendered.seal_position())
+            signed, signatures = _sign_in_order(
+                rendered.pdf,
+                document=document,
+                plan=plan,
+                reason=_reason(document),
+                positions=rendered.seal_position(),
+            )
     except TransientSigningError as exc:
-        # The time-stamp authority was out of reach: not this document's fault, so the run
-        # does not count against DOCUMENTS_MAX_ATTEMPTS; the task retries and the sweep
-        # re-queues documents still in preparation.
+        # The time-stamp authority was out of reach, or a signer's key is not configured
+        # yet: not this document's fault, so the run does not count against
+        # DOCUMENTS_MAX_ATTEMPTS; the task retries and the sweep re-queues documents still
+        # in preparation.
         Document.objects.filter(pk=document.pk).update(
             attempts=F("attempts") - 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
         )
@@ -232,7 +298,8 @@ def document_render(*, document_id: int) -> Document:
         document.content_size = len(rendered.pdf)
         document.seal_position = rendered.seal_position()
         if signed is not None:
-            return _issue(case, document, signed)
+            return _issue(case, document, signed, signatures=signatures)
+        document.signers = plan.as_list()
         document.draft_file.name = _store(_path(document, ".draft"), rendered.pdf)
         document.status = Document.Status.AWAITING_CONFIRMATION
         document.last_error = ""
@@ -255,7 +322,6 @@ def document_sign_final(*, document_id: int) -> Document:
     """Sign an agreement both parties confirmed. The signature is appended to the stored
     draft, so the signed file begins with exactly the bytes they confirmed."""
     from documents.services.confirm import confirmations_complete
-    from documents.services.sign import pdf_sign
 
     document = Document.objects.select_related("case", "event").get(pk=document_id)
     if document.status != Document.Status.AWAITING_CONFIRMATION:
@@ -270,11 +336,22 @@ def document_sign_final(*, document_id: int) -> Document:
             raise DocumentIntegrityError(
                 f"the stored draft of {document.number} does not match the confirmed hash"
             )
-        signed = pdf_sign(
-            draft, reason=_reason(document, confirmations), seal=document.seal_position
+        signed, signatures = _sign_in_order(
+            draft,
+            document=document,
+            plan=signing_plan(document),
+            reason=_reason(document, confirmations),
+            positions=document.seal_position,
         )
         if signed.pdf[: len(draft)] != draft:
             raise DocumentIntegrityError("the signed file does not begin with the draft")
+    except TransientSigningError as exc:
+        # Confirmed, waiting for a signer's key or the time-stamp authority: the task
+        # retries and the sweep signs it later; never counted towards giving up.
+        Document.objects.filter(pk=document.pk).update(
+            last_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
     except Exception as exc:
         _record_failure(document, exc)
         raise
@@ -286,6 +363,7 @@ def document_sign_final(*, document_id: int) -> Document:
             case,
             document,
             signed,
+            signatures=signatures,
             extra={"confirmations": [c.event.seq for c in confirmations if c.event_id]},
         )
 

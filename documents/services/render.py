@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 JOINT_ROOM = "joint"
 SEAL_ANCHOR = "seal"
+# Where the mediator's own signature mark goes (form 9: the mediator signs, then the seal).
+MEDIATOR_ANCHOR = "mediator-signature"
 LANGUAGES = ("zh-hans", "en")
 
 
@@ -198,8 +200,86 @@ SETTLEMENT_BASIS = {
 }
 
 
+# Form 4 recites the duty it rests on before asking (SAMR form 4, as transcribed).
+CPL_REGULATIONS_ART46 = {
+    "zh-hans": "《中华人民共和国消费者权益保护法实施条例》第四十六条第一款：消费者和经营者发生消费争议，"
+    "请求消费者权益保护组织调解或者向市场监督管理部门或者其他有关行政部门投诉的，应当提供真实身份信息",
+    "en": "Regulations for the Implementation of the Consumer Rights and Interests Protection "
+    "Law, art. 46(1): a consumer who complains to the market regulation office about a "
+    "dispute with a business operator provides true identity information",
+}
+
+
+def _count_text(clock, language: str) -> str:
+    """A clock's length as a notice says it: 五个工作日, 3日; 5 working days, 3 days."""
+    if language == "en":
+        unit = "working day" if clock.unit == "working_days" else "day"
+        return f"{clock.amount} {unit}{'' if clock.amount == 1 else 's'}"
+    unit = "个工作日" if clock.unit == "working_days" else "日"
+    return f"{clock.amount}{unit}"
+
+
+def _identity_notice(case: Case, event: CaseEvent, rules, language: str) -> dict:
+    payload = event.payload or {}
+    clock = rules.clocks.get("identity_proof")
+    return {
+        "materials": payload.get("materials", ""),
+        "due": date_text(_parse_date(payload.get("due_on")), language),
+        "limit": _count_text(clock, language) if clock else "",
+        # Asked after acceptance: the consequence is the end of mediation, not a refusal.
+        "in_mediation": payload.get("state") == "mediation",
+    }
+
+
+def _mediation_notice(case: Case, event: CaseEvent, rules, language: str) -> dict:
+    """Who mediates (as the assigning event named them) and the window to ask for recusal
+    that the assignment opened (the rule set's clock "recusal_window")."""
+    from accounts.models import Role, User
+    from cases.models import Deadline
+
+    payload = event.payload or {}
+    mediator = None
+    if str(payload.get("mediator") or "").isdigit():
+        mediator = User.objects.filter(pk=int(payload["mediator"])).first()
+    mediator = mediator or case.mediator
+    role = (
+        mediator.roles.filter(kind=Role.Kind.MEDIATOR)
+        .select_related("mediation_organisation")
+        .first()
+        if mediator is not None
+        else None
+    )
+    organisation = role.mediation_organisation.name if role else ""
+    clock = rules.clocks.get("recusal_window")
+    window = (
+        Deadline.objects.filter(
+            case=case,
+            clock="recusal_window",
+            started_at__lte=event.created_at + dt.timedelta(minutes=1),
+        )
+        .order_by("-started_at")
+        .first()
+    )
+    replaced = None
+    if str(payload.get("replaces") or "").isdigit():
+        replaced = User.objects.filter(pk=int(payload["replaces"])).first()
+    accepted = CaseEvent.objects.filter(case=case, kind="transition.accept").order_by("seq").first()
+    return {
+        "mediator": _person(mediator),
+        "organisation": organisation,
+        "window": _count_text(clock, language) if clock else "",
+        "window_due": date_text(window.due_on if window else None, language),
+        "replaces": _person(replaced) if replaced else "",
+        "accepted_on": date_text(
+            timezone.localdate(accepted.created_at) if accepted else None, language
+        ),
+    }
+
+
 def document_context(document: Document) -> dict:
     """Everything the document's template prints, as plain values."""
+    from documents.services.seals import signing_plan
+
     case = (
         Case.objects.select_related(
             "merchant", "mediator", "mediation_organisation", "arbitration_body"
@@ -207,6 +287,7 @@ def document_context(document: Document) -> dict:
         .filter(pk=document.case_id)
         .get()
     )
+    plan = signing_plan(document)
     event = document.event
     language = document.language
     english = language == "en"
@@ -233,12 +314,14 @@ def document_context(document: Document) -> dict:
             ),
             "needs_confirmation": spec.needs_confirmation,
         },
+        # Whose seal the document carries (services/seals.py): the office or organisation
+        # that made it, or the platform for its own records.
         "issuer": {
-            "name": settings.DOCUMENTS_ISSUER_NAME_EN
-            if english
-            else settings.DOCUMENTS_ISSUER_NAME,
-            "name_zh": settings.DOCUMENTS_ISSUER_NAME,
+            "name": plan.seal.name(language),
+            "name_zh": plan.seal.name_zh,
+            "kind": plan.seal.kind,
         },
+        "mediator_signs": plan.signer is not None,
         "rules": {"name": rules.name_en if english else f"《{rules.name_zh}》"},
         "cpl": CPL[language],
         "case": {
@@ -318,6 +401,20 @@ def document_context(document: Document) -> dict:
         # The body the parties choose is named by the proposing event (arbitration app).
         context["arbitration"] = {"body": payload.get("body_name", "")}
         context["legal_basis"] = [context["cpl"]]
+    elif document.kind == Kind.IDENTITY_NOTICE:
+        context["identity"] = _identity_notice(case, event, rules, language)
+        context["legal_basis"] = [
+            CPL_REGULATIONS_ART46[language],
+            _clock(rules, "identity_proof", language),
+        ]
+    elif document.kind == Kind.MEDIATION_NOTICE:
+        context["notice"] = _mediation_notice(case, event, rules, language)
+        # The mediator this notice assigns, whoever mediates when it is rendered.
+        context["mediation"] = {
+            "organisation": context["notice"]["organisation"],
+            "mediator": context["notice"]["mediator"],
+        }
+        context["legal_basis"] = [_clock(rules, "recusal_window", language)]
     elif document.kind == Kind.MEDIATION_TRANSCRIPT:
         context["transcript"] = _transcript(case, language)
         context["legal_basis"] = [context["rules"]["name"]]
@@ -344,11 +441,21 @@ class Rendered:
     # (x1, y1, x2, y2 from the bottom left), from the template's #seal element.
     seal_page: int | None
     seal_box: tuple[float, float, float, float] | None
+    # The mediator's signature mark, from the template's #mediator-signature element.
+    mediator_page: int | None = None
+    mediator_box: tuple[float, float, float, float] | None = None
 
     def seal_position(self) -> dict | None:
-        if self.seal_page is None:
-            return None
-        return {"page": self.seal_page, "box": [round(v, 2) for v in self.seal_box]}
+        """{"page", "box"} of the seal, and under "mediator" those of the mediator's mark."""
+        position = {}
+        if self.seal_page is not None:
+            position = {"page": self.seal_page, "box": [round(v, 2) for v in self.seal_box]}
+        if self.mediator_page is not None:
+            position["mediator"] = {
+                "page": self.mediator_page,
+                "box": [round(v, 2) for v in self.mediator_box],
+            }
+        return position or None
 
 
 _PX_TO_PT = 0.75  # CSS pixels (1/96 in) to PDF points (1/72 in)
@@ -369,20 +476,29 @@ def html_to_pdf(html: str) -> Rendered:
     """
     fetcher = URLFetcher(allowed_protocols=("data",), fail_on_errors=True)
     document = HTML(string=html, url_fetcher=fetcher).render()
-    seal_page = seal_box = None
+    found: dict[str, tuple[int, tuple[float, float, float, float]]] = {}
     for index, page in enumerate(document.pages):
-        anchor = page.anchors.get(SEAL_ANCHOR)
-        if anchor:
-            x1, y1, x2, y2 = anchor
-            seal_page = index
-            seal_box = (
-                x1 * _PX_TO_PT,
-                (page.height - y2) * _PX_TO_PT,
-                x2 * _PX_TO_PT,
-                (page.height - y1) * _PX_TO_PT,
-            )
+        for name in (SEAL_ANCHOR, MEDIATOR_ANCHOR):
+            anchor = page.anchors.get(name)
+            if anchor:
+                x1, y1, x2, y2 = anchor
+                found[name] = (
+                    index,
+                    (
+                        x1 * _PX_TO_PT,
+                        (page.height - y2) * _PX_TO_PT,
+                        x2 * _PX_TO_PT,
+                        (page.height - y1) * _PX_TO_PT,
+                    ),
+                )
+    seal_page, seal_box = found.get(SEAL_ANCHOR, (None, None))
+    mediator_page, mediator_box = found.get(MEDIATOR_ANCHOR, (None, None))
     return Rendered(
-        document.write_pdf(finisher=compact_cjk_fonts, pdf_tags=True), seal_page, seal_box
+        document.write_pdf(finisher=compact_cjk_fonts, pdf_tags=True),
+        seal_page,
+        seal_box,
+        mediator_page,
+        mediator_box,
     )
 
 

@@ -1,8 +1,9 @@
 """PAdES signatures with pyHanko: baseline B-B, or B-T when a time-stamp authority is set.
 
-The signature is an incremental update: the signed file starts with the unsigned PDF byte
-for byte, which is how an agreement's signed version provably contains the draft that the
-parties confirmed.
+Each signature is an incremental update: the signed file starts with the unsigned PDF
+byte for byte, which is how an agreement's signed version provably contains the draft
+that the parties confirmed. A document signed twice (the mediator in person, then the
+office's seal: services/seals.py) has two such updates, each signature in its own field.
 """
 
 from __future__ import annotations
@@ -27,11 +28,23 @@ from pyhanko.sign.general import SigningError, get_pyca_cryptography_hash
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from documents.errors import TransientSigningError
-from documents.services.artwork import seal_pdf
-from documents.services.pki import OrgKey, SigningNotConfigured, org_key, private_key_info
+from documents.errors import SealKeyMissing, TransientSigningError
+from documents.services.artwork import seal_pdf, signature_pdf
+from documents.services.pki import (
+    PLATFORM,
+    OrgKey,
+    SignerIdentity,
+    SigningNotConfigured,
+    platform_identity,
+    private_key_info,
+    signer_key,
+)
 
+# The seal's field (the office's, organisation's or platform's signature) and a person's.
 SIGNATURE_FIELD = "ODR12315"
+PERSONAL_FIELD = "ODR12315-Mediator"
+SEAL = "seal"
+SIGNATURE = "signature"
 # Room for the CMS signature without a dry run (which would sign twice): the signature,
 # the signed attributes and the certificate chain, in bytes of DER; the PDF holds them as
 # hex, twice as long. A time-stamp token varies in size, so for B-T pyHanko measures.
@@ -62,12 +75,14 @@ class _OrgSigner(signers.SimpleSigner):
 
 
 _signers: dict[str, _OrgSigner] = {}
+_SIGNERS_KEPT = 512  # one per office, organisation and mediator in use
 
 
 def _signer(org: OrgKey) -> _OrgSigner:
     signer = _signers.get(org.fingerprint)
     if signer is None:
-        _signers.clear()
+        if len(_signers) >= _SIGNERS_KEPT:
+            _signers.clear()
         signer = _signers[org.fingerprint] = _OrgSigner(org)
     return signer
 
@@ -110,6 +125,21 @@ class Signed:
     subject: str
     timestamped: bool
     signed_at: object  # datetime
+    identity: SignerIdentity | None = None
+
+
+def signer_key_current(identity: SignerIdentity) -> OrgKey:
+    """The signer's key, checked to be usable now. An office's, organisation's or
+    person's key that is missing or out of date is SealKeyMissing (the document waits);
+    the platform's raises SigningNotConfigured as before."""
+    org = signer_key(identity)
+    try:
+        check_certificate_current(org)
+    except SigningNotConfigured as exc:
+        if identity.kind == PLATFORM:
+            raise
+        raise SealKeyMissing(f"{identity.file_stem}: {exc}") from exc
+    return org
 
 
 def pdf_sign(
@@ -119,18 +149,25 @@ def pdf_sign(
     seal: dict | None = None,
     location: str = "",
     contact: str = "",
+    signer: SignerIdentity | None = None,
+    field_name: str = SIGNATURE_FIELD,
+    appearance: str = SEAL,
+    label: str = "",
 ) -> Signed:
-    """Sign a PDF as the organisation, the seal drawn as the signature's appearance at
-    ``seal`` ({"page": index, "box": [x1, y1, x2, y2]} in points), invisible without.
+    """Sign a PDF as ``signer`` (the platform by default) in the field ``field_name``,
+    its mark drawn as the signature's appearance at ``seal`` ({"page": index, "box":
+    [x1, y1, x2, y2]} in points), invisible without: the round seal of the office,
+    organisation or platform, or a person's signature mark (``appearance=SIGNATURE``,
+    with ``label`` beneath the name, in the document's language).
 
-    Raises SigningNotConfigured without a key, and TransientSigningError when the
-    time-stamp authority cannot be reached.
+    Raises SigningNotConfigured without the platform's key, SealKeyMissing without the
+    signer's, and TransientSigningError when the time-stamp authority cannot be reached.
     """
-    org = org_key()
-    check_certificate_current(org)
+    identity = signer or platform_identity()
+    org = signer_key_current(identity)
     tsa_url = settings.DOCUMENTS_TSA_URL
     meta = signers.PdfSignatureMetadata(
-        field_name=SIGNATURE_FIELD,
+        field_name=field_name,
         subfilter=SigSeedSubFilter.PADES,
         md_algorithm="sha256",
         reason=reason or None,
@@ -143,14 +180,16 @@ def pdf_sign(
     if timestamper is None:
         der = _RESERVED_BASE + sum(len(c.dump()) for c in (org.certificate, *org.chain))
         reserved = 2 * der
-    field = SigFieldSpec(SIGNATURE_FIELD)
+    field = SigFieldSpec(field_name)
     style = None
     if seal:
-        field = SigFieldSpec(SIGNATURE_FIELD, on_page=seal["page"], box=tuple(seal["box"]))
+        field = SigFieldSpec(field_name, on_page=seal["page"], box=tuple(seal["box"]))
+        if appearance == SIGNATURE:
+            artwork = signature_pdf(identity.name_zh, label or "电子签名")
+        else:
+            artwork = seal_pdf(identity.name_zh)
         style = StaticStampStyle(
-            background=_PdfBytesPage(seal_pdf(settings.DOCUMENTS_ISSUER_NAME)),
-            border_width=0,
-            background_opacity=1.0,
+            background=_PdfBytesPage(artwork), border_width=0, background_opacity=1.0
         )
     signed_at = timezone.now()
 
@@ -182,4 +221,5 @@ def pdf_sign(
         subject=org.subject,
         timestamped=timestamper is not None,
         signed_at=signed_at,
+        identity=identity,
     )

@@ -4,7 +4,9 @@ signed by a key we trust, and still in force?
 Every input gets a verdict, never an exception: a file that is not a PDF, a damaged one,
 an altered one, one signed by someone else. Signatures are checked with pyHanko against
 the configured trust roots (DOCUMENTS_TRUST_ROOTS) and the file's SHA-256 against the
-register.
+register. A document may carry more than one signature (a mediation agreement: the
+mediator's, then the office's seal); each must be valid and trusted, and the last one
+must cover the whole file.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from django.utils.translation import gettext as _
 from documents.models import Document
 from documents.services.issue import document_successor
 from documents.services.masking import mask_organisation, mask_person
-from documents.services.pki import certificate_fingerprint, trust_roots
+from documents.services.pki import certificate_fingerprint, platform_identity, trust_roots
 from odr.errors import RateLimited
 
 logger = logging.getLogger(__name__)
@@ -57,6 +59,8 @@ class SignatureCheck:
     problem: str = ""
     # Where the last signature's signed byte range ends.
     signed_end: int = 0
+    # Every signature, in signing order: subject, fingerprint, signing time.
+    signatures: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -73,6 +77,7 @@ class SignatureCheck:
             "signer_fingerprint": self.signer_fingerprint,
             "signing_time": self.signing_time.isoformat() if self.signing_time else None,
             "timestamped": self.timestamped,
+            "signatures": self.signatures,
         }
 
 
@@ -122,7 +127,8 @@ def signature_check(data: bytes, *, moment=None) -> SignatureCheck | None:
     if not signatures:
         return SignatureCheck(present=False)
     check = SignatureCheck(present=True, intact=True, valid=True, trusted=True)
-    for signature in signatures:
+    last = len(signatures) - 1
+    for index, signature in enumerate(signatures):
         try:
             status = validate_pdf_signature(signature, _validation_context(moment))
         except Exception as exc:
@@ -133,17 +139,29 @@ def signature_check(data: bytes, *, moment=None) -> SignatureCheck | None:
         check.intact = check.intact and status.intact
         check.valid = check.valid and status.valid
         check.trusted = check.trusted and status.trusted
-        # Only the last signature may cover the whole file; earlier ones are fine if what
-        # came after them is no more than validation data (PAdES LTA updates).
+        # Only the last signature may cover the whole file; the last is fine if what came
+        # after it is no more than validation data (PAdES LTA updates). An earlier one
+        # (the mediator's, before the seal) may be followed by no more than further
+        # signatures (form filling, in pyHanko's terms); all must hold.
         level = status.modification_level
-        unchanged = level is None or level <= ModificationLevel.LTA_UPDATES
-        check.whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE or (
+        allowed = ModificationLevel.LTA_UPDATES if index == last else ModificationLevel.FORM_FILLING
+        unchanged = level is None or level <= allowed
+        covers = status.coverage == SignatureCoverageLevel.ENTIRE_FILE or (
             status.coverage == SignatureCoverageLevel.ENTIRE_REVISION and unchanged
         )
+        check.whole_file = covers if index == 0 else check.whole_file and covers
         check.signer_subject = status.signing_cert.subject.human_friendly
         check.signer_fingerprint = certificate_fingerprint(status.signing_cert)
         check.signing_time = status.signer_reported_dt
         check.timestamped = bool(status.timestamp_validity and status.timestamp_validity.valid)
+        check.signatures.append(
+            {
+                "signer": check.signer_subject,
+                "signer_fingerprint": check.signer_fingerprint,
+                "signing_time": check.signing_time.isoformat() if check.signing_time else None,
+                "field": signature.field_name,
+            }
+        )
         try:
             byte_range = [int(n) for n in signature.sig_object["/ByteRange"]]
             check.signed_end = byte_range[2] + byte_range[3]
@@ -152,11 +170,63 @@ def signature_check(data: bytes, *, moment=None) -> SignatureCheck | None:
     return check
 
 
+def _names(row: dict, key: str) -> dict:
+    return {
+        "zh-hans": row.get(f"{key}_zh", ""),
+        "en": row.get(f"{key}_en") or row.get(f"{key}_zh", ""),
+    }
+
+
+def _signers(document: Document, language: str) -> tuple[dict, list[dict]]:
+    """The sealing office (or organisation, or the platform) and the signatures made, by
+    name in both languages; a document signed before signers were kept was the platform's."""
+    english = language.startswith("en")
+    rows = list(document.signers or [])
+    if not any(row.get("role") == "seal" for row in rows):
+        rows.append(
+            {
+                "role": "seal",
+                **platform_identity().as_dict(),
+                "subject": document.signer_subject,
+                "fingerprint": document.signer_fingerprint,
+            }
+        )
+    seal = next(row for row in rows if row.get("role") == "seal")
+    sealed_by = {
+        "kind": seal.get("kind", ""),
+        "code": seal.get("code", ""),
+        "name": _names(seal, "name"),
+    }
+    signatures = []
+    for row in rows:
+        if not row.get("fingerprint"):
+            continue  # planned, not signed yet
+        name, organisation = _names(row, "name"), _names(row, "organisation")
+        shown = name["en" if english else "zh-hans"]
+        if organisation["zh-hans"]:
+            where = organisation["en" if english else "zh-hans"]
+            shown = f"{shown} ({where})" if english else f"{shown}（{where}）"
+        signatures.append(
+            {
+                "role": row.get("role", ""),
+                "kind": row.get("kind", ""),
+                "name": name,
+                "organisation": organisation,
+                "display": shown,
+                "subject": row.get("subject", ""),
+                "fingerprint": row.get("fingerprint", ""),
+                "signed_at": row.get("signed_at"),
+            }
+        )
+    return sealed_by, signatures
+
+
 def public_details(document: Document, *, language: str) -> dict:
     """What anyone may see about a document: no phone, no address, parties masked."""
     case = document.case
     successor = document_successor(document)
     english = language.startswith("en")
+    sealed_by, signatures = _signers(document, language)
     return {
         "number": document.number,
         "kind": document.kind,
@@ -164,7 +234,10 @@ def public_details(document: Document, *, language: str) -> dict:
         "title": document.spec.title(language=language, ruleset=case.ruleset),
         "version": document.version,
         "dated": document.dated.isoformat(),
-        "issuer": settings.DOCUMENTS_ISSUER_NAME_EN if english else settings.DOCUMENTS_ISSUER_NAME,
+        # Whose seal it carries, in the reader's language; both names under sealed_by.
+        "issuer": sealed_by["name"]["en" if english else "zh-hans"],
+        "sealed_by": sealed_by,
+        "signatures": signatures,
         "case_reference": case.reference,
         "parties": {
             "complainant": mask_person(case.complainant_name),

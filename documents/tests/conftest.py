@@ -53,6 +53,12 @@ def signing(settings, dev_pki, tmp_path):
     settings.DOCUMENTS_SIGNING_PKCS12 = str(dev_pki.pkcs12)
     settings.DOCUMENTS_SIGNING_PASSPHRASE = dev_pki.passphrase
     settings.DOCUMENTS_TRUST_ROOTS = [str(dev_pki.root_cert)]
+    # The offices', organisations' and mediators' keys: issued on demand by the session's
+    # root, into a folder of this test's own.
+    settings.DOCUMENTS_SEALS_DIR = str(tmp_path / "seals")
+    settings.DOCUMENTS_SEALS_PASSPHRASE = dev_pki.passphrase
+    settings.DOCUMENTS_DEV_CA_CERT = str(dev_pki.root_cert)
+    settings.DOCUMENTS_DEV_CA_KEY = str(dev_pki.root_key)
     settings.DOCUMENTS_TSA_URL = ""
     settings.DOCUMENTS_ISSUER_NAME = ISSUER
     settings.DOCUMENTS_PUBLIC_BASE_URL = "https://odr.example.cn"

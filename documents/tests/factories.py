@@ -8,12 +8,14 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accounts.models import Merchant
+from accounts.models import Merchant, RegulatorOffice
 from accounts.tests import factories as people
 from cases.models import SYSTEM, Case
 from cases.services.intake import ComplaintData, case_submit
 from cases.services.negotiation import offer_accept, offer_make
 from cases.services.transitions import case_transition
+
+OFFICE_EN = "Linyi Administration for Market Regulation"
 
 
 @dataclass
@@ -32,7 +34,13 @@ def cast() -> Cast:
         address="山东省临沂市兰山区沂蒙路 88 号",
         odr_joined_on=timezone.localdate() - dt.timedelta(days=365),
     )
-    organisation = people.MediationOrganisationFactory(name="临沂市兰山区消费者协会")
+    organisation = people.MediationOrganisationFactory(
+        name="临沂市兰山区消费者协会", name_en="Lanshan District Consumer Association"
+    )
+    RegulatorOffice.objects.get_or_create(
+        division_code="371300",
+        defaults={"name": "临沂市市场监督管理局", "name_en": OFFICE_EN},
+    )
     body = people.ArbitrationBodyFactory(name="临沂仲裁委员会")
     return Cast(
         consumer=people.consumer(display_name="张三"),

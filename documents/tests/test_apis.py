@@ -42,7 +42,10 @@ def test_parties_list_the_case_documents(api, cast, accepted):
     api.force_authenticate(cast.consumer)
     response = api.get(f"/api/v1/cases/{case.reference}/documents/")
     assert response.status_code == 200
-    (row,) = response.json()
+    # Forms 5 and 7 of the acceptance.
+    rows = response.json()
+    assert [r["kind"] for r in rows] == ["acceptance_notice", "mediation_notice"]
+    row = rows[0]
     assert row["number"] == document.number
     assert row["kind"] == "acceptance_notice"
     assert row["status"] == "valid"
@@ -126,7 +129,13 @@ def test_verify_by_number_shows_masked_parties_only(api, cast, accepted):
     details = body["document"]
     assert details["case_reference"] == case.reference
     assert details["parties"] == {"complainant": "张**", "merchant": "临沂**有限公司"}
-    assert details["issuer"] == "临沂市兰山区市场监督管理局"
+    # Sealed by the office of the regulator who accepted it, named in both languages.
+    assert details["issuer"] == "临沂市市场监督管理局"
+    assert details["sealed_by"] == {
+        "kind": "office",
+        "code": "371300",
+        "name": {"zh-hans": "临沂市市场监督管理局", "en": factories.OFFICE_EN},
+    }
     assert body["signature"]["trusted"] is True
     text = response.content.decode()
     assert cast.consumer.phone not in text

@@ -228,7 +228,9 @@ def test_a_notice_needs_no_confirmation(cast, django_capture_on_commit_callbacks
     with django_capture_on_commit_callbacks(execute=True):
         factories.accept(cast, case)
     with pytest.raises(Conflict):
-        confirmation_request(document=Document.objects.get(), user=cast.consumer, ip=None)
+        confirmation_request(
+            document=Document.objects.get(kind=Kind.ACCEPTANCE_NOTICE), user=cast.consumer, ip=None
+        )
 
 
 def test_a_corrected_draft_needs_fresh_confirmations(

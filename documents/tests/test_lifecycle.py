@@ -6,6 +6,7 @@ taken off, blank bytes added and content added."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -85,10 +86,25 @@ def _signer_valid_between(dev_pki, tmp_path, not_before, not_after):
 
 
 def _use_pem(settings, key_path, cert_path):
+    """The platform's key as PEM files, and the same key as the acceptance decision's
+    office's (office-371300.p12 in the seals folder), so both are the short-lived one."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
     settings.DOCUMENTS_SIGNING_PKCS12 = ""
     settings.DOCUMENTS_SIGNING_KEY = str(key_path)
     settings.DOCUMENTS_SIGNING_CERT = str(cert_path)
     settings.DOCUMENTS_SIGNING_CHAIN = []
+    seals = Path(settings.DOCUMENTS_SEALS_DIR)
+    seals.mkdir(parents=True, exist_ok=True)
+    (seals / "office-371300.p12").write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"office-371300",
+            serialization.load_pem_private_key(key_path.read_bytes(), None),
+            x509.load_pem_x509_certificate(cert_path.read_bytes()),
+            None,
+            serialization.BestAvailableEncryption(settings.DOCUMENTS_SEALS_PASSPHRASE.encode()),
+        )
+    )
 
 
 def test_an_expired_certificate_signs_nothing(
@@ -137,7 +153,7 @@ def test_a_revoked_correction_leaves_the_way_open_for_another(
     cast, django_capture_on_commit_callbacks
 ):
     _accepted(cast, django_capture_on_commit_callbacks)
-    v1 = Document.objects.get()
+    v1 = Document.objects.get(kind=Kind.ACCEPTANCE_NOTICE)
     with django_capture_on_commit_callbacks(execute=True):
         v2 = issue.document_reissue(document=v1, actor=cast.regulator, reason="日期有误。")
     v2.refresh_from_db()
@@ -183,7 +199,7 @@ def test_a_notice_with_its_signature_taken_off_is_unsigned_not_a_draft(
     cast, django_capture_on_commit_callbacks
 ):
     _accepted(cast, django_capture_on_commit_callbacks)
-    document = Document.objects.get()
+    document = Document.objects.get(kind=Kind.ACCEPTANCE_NOTICE)
     stripped = _bytes(document)[: document.content_size]
     assert verify_pdf(data=stripped).verdict == Verdict.UNSIGNED
 
@@ -192,7 +208,7 @@ def test_blank_bytes_after_the_end_are_ignored_but_content_is_not(
     cast, django_capture_on_commit_callbacks
 ):
     _accepted(cast, django_capture_on_commit_callbacks)
-    document = Document.objects.get()
+    document = Document.objects.get(kind=Kind.ACCEPTANCE_NOTICE)
     data = _bytes(document)
     for tail in (b"\n", b"\r\n", b"  \n\n"):
         result = verify_pdf(data=data + tail)

@@ -98,7 +98,8 @@ def test_panel_polls_while_preparing_then_offers_the_download(client, cast, acce
     preparing = client.get(url).content.decode()
     assert f'hx-get="{url}"' in preparing and 'hx-trigger="every 3s"' in preparing
     assert 'data-state="preparing"' in preparing
-    assert 'data-action="download"' not in preparing
+    # This one (the acceptance's form 7 beside it is ready already).
+    assert f"/documents/{document.number}/file/" not in preparing
     Document.objects.filter(pk=document.pk).update(
         status=Document.Status.VALID, sha256=document.sha256
     )

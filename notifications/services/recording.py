@@ -72,6 +72,13 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "document.ready": (CONSUMER, MERCHANT),
     # arbitration/services/actions.py: the body asks the parties for more information.
     "arbitration.info_requested": (CONSUMER, MERCHANT),
+    # cases/services/identity.py and recusal.py (SAMR forms 4 and 7). The request for proof
+    # of identity is told by its clock's start (Clock.notify), with the due date.
+    "identity.provided": (REGULATOR,),
+    "recusal.requested": (CONSUMER, MERCHANT, REGULATOR, MEDIATOR),
+    "recusal.granted": (CONSUMER, MERCHANT, MEDIATOR),
+    "recusal.refused": (CONSUMER, MERCHANT, MEDIATOR),
+    "mediation.mediator_assigned": (MEDIATOR,),
 }
 # Chatty events go to the inbox only, never by SMS or email.
 INAPP_ONLY = frozenset({"message.posted"})
@@ -263,6 +270,15 @@ class EventValues(dict):
 
     def _when(self) -> str:
         return formatting.long_moment(self.payload.get("starts_at"), self.language) or "—"
+
+    def _mediator(self) -> str:
+        return formatting.person(self.case.mediator) if self.case.mediator_id else "—"
+
+    def _new_mediator(self) -> str:
+        from accounts.models import User
+
+        found = User.objects.filter(pk=self.payload.get("new_mediator") or 0).first()
+        return formatting.person(found) if found else "—"
 
     def _document(self) -> str:
         if _zh(self.language):

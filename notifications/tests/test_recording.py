@@ -154,6 +154,8 @@ def test_acceptance_tells_the_parties_and_the_assigned_mediator_not_the_regulato
     )
     assert {(n.recipient_id, n.kind) for n in Notification.objects.filter(channel=INAPP)} == {
         (world.consumer.pk, "transition.accept"),
+        # Who mediates, and until when the parties may ask for recusal (SAMR form 7).
+        (world.consumer.pk, "deadline.started:recusal_window"),
         (world.mediator.pk, "deadline.started:mediation_limit"),
     }
     mediator = Notification.objects.get(recipient=world.mediator, channel=INAPP)

@@ -41,6 +41,8 @@ VALUES = {
     "document": "DOC",
     "request_text": "REQUEST",
     "from": "FROM",
+    "mediator": "MEDIATOR",
+    "new_mediator": "NEW_MEDIATOR",
 }
 
 

@@ -358,6 +358,17 @@ DOCUMENTS_SIGNING_KEY = env("DOCUMENTS_SIGNING_KEY", default="")
 DOCUMENTS_SIGNING_KEY_PASSPHRASE = env("DOCUMENTS_SIGNING_KEY_PASSPHRASE", default="")
 DOCUMENTS_SIGNING_CERT = env("DOCUMENTS_SIGNING_CERT", default="")
 DOCUMENTS_SIGNING_CHAIN = env.list("DOCUMENTS_SIGNING_CHAIN", default=[])
+# The keys of the offices, mediation organisations and mediators, who sign their own
+# documents (the platform's key above signs only the platform's own): one PKCS#12 file per
+# signer in this folder, office-<division code>.p12, organisation-<id>.p12,
+# person-<username>.p12, each with its passphrase in <name>.passphrase beside it or
+# DOCUMENTS_SEALS_PASSPHRASE. A missing one leaves its documents waiting, not failed.
+DOCUMENTS_SEALS_DIR = env("DOCUMENTS_SEALS_DIR", default="")
+DOCUMENTS_SEALS_PASSPHRASE = env("DOCUMENTS_SEALS_PASSPHRASE", default="")
+# Development and tests only (odr_dev_pki sets them; production refuses them): the root CA
+# that issues a missing signer's key into DOCUMENTS_SEALS_DIR on demand.
+DOCUMENTS_DEV_CA_CERT = env("DOCUMENTS_DEV_CA_CERT", default="")
+DOCUMENTS_DEV_CA_KEY = env("DOCUMENTS_DEV_CA_KEY", default="")
 # PEM files of the roots that /verify/ trusts; a signature chaining to none is "untrusted".
 DOCUMENTS_TRUST_ROOTS = env.list("DOCUMENTS_TRUST_ROOTS", default=[])
 # An RFC 3161 time-stamp authority: when set, signatures are PAdES B-T instead of B-B.

@@ -33,6 +33,11 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 ODR_ALLOW_DEMO_SEED = False
+if DOCUMENTS_DEV_CA_KEY:  # noqa: F405
+    raise ImproperlyConfigured(
+        "DOCUMENTS_DEV_CA_KEY is for development: production signers' keys are configured "
+        "in DOCUMENTS_SEALS_DIR, never issued on demand."
+    )
 ODR_BENCH_ENDPOINTS = False
 OTP_LOG_CODES = False
 

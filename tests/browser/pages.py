@@ -60,3 +60,30 @@ def log_in_by_sms(page: Page, live_daphne, phone: str, landing: str | None = Non
     page.locator("main form button[type=submit]").first.click()
     if landing:
         expect(page).to_have_url(re.compile(rf"/accounts/{landing}/$"))
+
+
+STAFF_PASSWORD = "pw-for-tests-123"
+
+
+def give_staff_password(username: str) -> str:
+    """Set a known password on a staff account, hashed with a hasher the server (run with
+    the production hashers, not the tests' fast one) can check; returns the username."""
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    from accounts.models import User
+
+    hasher = PBKDF2PasswordHasher()
+    User.objects.filter(username=username).update(
+        password=hasher.encode(STAFF_PASSWORD, hasher.salt())
+    )
+    return username
+
+
+def log_in_as_staff(page: Page, username: str, landing: str) -> None:
+    """Sign in on /accounts/staff-login/ with the password of ``give_staff_password`` and
+    wait for the role's page (``landing``: "regulator", "mediator", ...)."""
+    page.goto("/accounts/staff-login/")
+    page.locator("main input[name=username]").fill(username)
+    page.locator("main input[name=password]").fill(STAFF_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"/accounts/{landing}/$"))

@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -21,7 +20,7 @@ from cases.models import Case, ComplaintDraft, State
 from cases.tests import factories as f
 from documents.kinds import Kind
 from documents.models import Document
-from tests.browser.pages import log_in_by_sms, open_site_menu
+from tests.browser.pages import give_staff_password, log_in_as_staff, log_in_by_sms, open_site_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +41,6 @@ SCREENS = {
 CONSUMER_PHONE = "+8613800000001"
 MERCHANT_STAFF_PHONE = "+8613800000002"
 ENROLLED_MERCHANT = "91371300MA3C8TXK2D"
-PASSWORD = "pw-for-tests-123"
 
 
 def _open(new_page, live_daphne, screen: str) -> Page:
@@ -73,21 +71,6 @@ def _check(page: Page, name: str, found: list[str]) -> None:
     if page.locator("#menu-button").is_visible():
         open_site_menu(page)
         found += _violations(page, f"{name}, menu open")
-
-
-def _staff(username: str) -> str:
-    """The demo account's username, with a password the server's own hashers can check."""
-    hasher = PBKDF2PasswordHasher()
-    User.objects.filter(username=username).update(password=hasher.encode(PASSWORD, hasher.salt()))
-    return username
-
-
-def _staff_log_in(page: Page, username: str, landing: str) -> None:
-    page.goto("/accounts/staff-login/")
-    page.locator("main input[name=username]").fill(username)
-    page.locator("main input[name=password]").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(rf"/accounts/{landing}/$"))
 
 
 def _filled_draft(consumer: User) -> ComplaintDraft:
@@ -177,9 +160,9 @@ def test_merchant_home(demo_data, live_daphne, new_page, browser_errors, screen)
 
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_regulator_pages(demo_data, live_daphne, new_page, browser_errors, screen):
-    regulator = _staff("regulator")
+    regulator = give_staff_password("regulator")
     page = _open(new_page, live_daphne, screen)
-    _staff_log_in(page, regulator, "regulator")
+    log_in_as_staff(page, regulator, "regulator")
     found: list[str] = []
     page.goto("/cases/review/")
     expect(page.locator("main .case-item").first).to_be_visible()
@@ -193,11 +176,11 @@ def test_regulator_pages(demo_data, live_daphne, new_page, browser_errors, scree
 
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_mediator_pages(demo_data, live_daphne, new_page, browser_errors, screen):
-    mediator = _staff("mediator")
+    mediator = give_staff_password("mediator")
     in_mediation = Case.objects.get(state=State.MEDIATION)
     ref = in_mediation.reference
     page = _open(new_page, live_daphne, screen)
-    _staff_log_in(page, mediator, "mediator")
+    log_in_as_staff(page, mediator, "mediator")
     found: list[str] = []
     page.goto("/mediation/")
     expect(page.locator(f'[data-case-row="{ref}"]')).to_be_visible()

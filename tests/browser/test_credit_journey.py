@@ -33,7 +33,8 @@ _screenshot = screenshots("credit")
 
 def _breached_case(demo_data):
     merchant = Merchant.objects.get(uscc=USCC)
-    case = cf.submit(consumer=demo_data.consumer, merchant=merchant)
+    # The consumer agreed to publication: the public sees the case's own entries.
+    case = cf.submit(consumer=demo_data.consumer, merchant=merchant, agrees_to_publication=True)
     offer = cf.offer(case, User.objects.get(pk=demo_data.merchant_staff.pk))
     case = negotiation.offer_accept(offer=offer, actor=User.objects.get(pk=demo_data.consumer.pk))
     return case_transition(

@@ -13,16 +13,13 @@ timestamp, no time left in weeks or months.
 import re
 
 import pytest
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from playwright.sync_api import Page, expect
 
-from accounts.models import User
 from cases.models import Case, State
-from tests.browser.pages import log_in_by_sms, open_site_menu
+from tests.browser.pages import give_staff_password, log_in_as_staff, log_in_by_sms, open_site_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "pw-for-tests-123"
 ENROLLED_MERCHANT = "91371300MA3C8TXK2D"
 # The smallest text in main: each text-bearing element the reader can see, and its size.
 SMALLEST = """() => {
@@ -65,13 +62,7 @@ def _default_font(page: Page, px: int) -> None:
 
 
 def _staff(page: Page, username: str, landing: str) -> None:
-    hasher = PBKDF2PasswordHasher()
-    User.objects.filter(username=username).update(password=hasher.encode(PASSWORD, hasher.salt()))
-    page.goto("/accounts/staff-login/")
-    page.locator("main input[name=username]").fill(username)
-    page.locator("main input[name=password]").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(rf"/accounts/{landing}/$"))
+    log_in_as_staff(page, give_staff_password(username), landing)
 
 
 def _pages(demo_data) -> dict[str, list[str]]:

@@ -9,7 +9,6 @@ import datetime as dt
 import re
 
 import pytest
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -18,11 +17,15 @@ from accounts.tests import factories as af
 from cases.models import State
 from cases.tests import factories as f
 from supervision.tests.factories import make_case
-from tests.browser.pages import assert_fits_the_phone, screenshots
+from tests.browser.pages import (
+    assert_fits_the_phone,
+    give_staff_password,
+    log_in_as_staff,
+    screenshots,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "pw-for-tests-123"
 PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True}
 DESK = {"viewport": {"width": 1280, "height": 900}, "is_mobile": False, "has_touch": False}
 # No cell of the console narrower than this many characters of its own font.
@@ -54,17 +57,11 @@ MEASURE_CELLS = """(n) => [...document.querySelectorAll(".console-cases tbody td
 
 
 def _with_password(user: User) -> User:
-    hasher = PBKDF2PasswordHasher()  # the server checks with the production hashers
-    User.objects.filter(pk=user.pk).update(password=hasher.encode(PASSWORD, hasher.salt()))
+    give_staff_password(user.username)
     return user
 
 
-def _log_in(page: Page, username: str, landing: str) -> None:
-    page.goto("/accounts/staff-login/")
-    page.locator("main input[name=username]").fill(username)
-    page.locator("main input[name=password]").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(rf"/accounts/{landing}/$"))
+_log_in = log_in_as_staff
 
 
 def _open_page(new_page, live_daphne, screen: dict, language: str) -> Page:

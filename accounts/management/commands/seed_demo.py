@@ -12,6 +12,7 @@ from accounts.models import (
     MediationOrganisation,
     Merchant,
     MerchantStore,
+    RegulatorOffice,
     Role,
     User,
     store_url_key,
@@ -47,9 +48,29 @@ MERCHANTS = [
 ]
 ODR_JOINED = datetime.date(2025, 1, 1)
 
+# The offices of the demo's divisions, whose seals their decisions carry (division code,
+# name, English name).
+OFFICES = [
+    ("371300", "临沂市市场监督管理局", "Linyi Administration for Market Regulation"),
+    (
+        "371302",
+        "临沂市兰山区市场监督管理局",
+        "Lanshan District Administration for Market Regulation, Linyi",
+    ),
+    (
+        "371311",
+        "临沂市罗庄区市场监督管理局",
+        "Luozhuang District Administration for Market Regulation, Linyi",
+    ),
+    ("350100", "福州市市场监督管理局", "Fuzhou Administration for Market Regulation"),
+]
+
 STAFF = [
     # username, password, display name, role kind
     ("mediator", "demo-mediator", "王调解", Role.Kind.MEDIATOR),
+    # A consumer association's mediator: offered only where the consumer agreed to
+    # delegated mediation.
+    ("association", "demo-association", "陈调解", Role.Kind.MEDIATOR),
     ("regulator", "demo-regulator", "李监管", Role.Kind.REGULATOR),
     ("arbitrator", "demo-arbitrator", "赵仲裁", Role.Kind.ARBITRATION_STAFF),
     ("admin", "demo-admin", "系统管理员", Role.Kind.ADMINISTRATOR),
@@ -84,6 +105,17 @@ class Command(BaseCommand):
                 name="临沂市市场监督管理局消费者权益保护调解中心",
                 defaults={"division_code": "371300"},
             )
+            association, _ = MediationOrganisation.objects.get_or_create(
+                name="临沂市消费者协会",
+                defaults={
+                    "division_code": "371300",
+                    "kind": MediationOrganisation.Kind.ASSOCIATION,
+                },
+            )
+            for code, office_name, office_name_en in OFFICES:
+                RegulatorOffice.objects.update_or_create(
+                    division_code=code, defaults={"name": office_name, "name_en": office_name_en}
+                )
             body, _ = ArbitrationBody.objects.get_or_create(
                 name="临沂仲裁委员会", defaults={"division_code": "371300"}
             )
@@ -102,7 +134,11 @@ class Command(BaseCommand):
                     user.is_staff = user.is_superuser = True
                 user.save()
                 extra = {
-                    Role.Kind.MEDIATOR: {"mediation_organisation": organisation},
+                    Role.Kind.MEDIATOR: {
+                        "mediation_organisation": association
+                        if username == "association"
+                        else organisation
+                    },
                     Role.Kind.REGULATOR: {"jurisdiction": "371300"},
                     Role.Kind.ARBITRATION_STAFF: {"arbitration_body": body},
                 }.get(kind, {})

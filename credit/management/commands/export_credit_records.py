@@ -1,9 +1,12 @@
 """Write credit records as JSON Lines (one de-identified record per line), oldest first.
 
     python manage.py export_credit_records --since 2026-01-01 [--until 2026-07-01]
-                                           [--output records.jsonl]
+                                           [--output records.jsonl] [--include-unpublished]
 
 The lines are those of the export feed and the push (``credit.selectors.record_export``).
+Only the records whose consumer agreed to publication, as for a partner of the feed,
+unless ``--include-unpublished`` (a file for a regulator, never for the public: its lines
+say ``"public": false``).
 """
 
 import datetime as dt
@@ -40,10 +43,20 @@ class Command(BaseCommand):
         parser.add_argument("--since", required=True, help="a date (2026-01-01) or ISO time")
         parser.add_argument("--until", default="", help="before this date or time (optional)")
         parser.add_argument("--output", default="-", help="a file, or - for standard output")
+        parser.add_argument(
+            "--include-unpublished",
+            action="store_true",
+            help="also the records whose consumer did not agree to publication (for a "
+            "regulator, never for the public)",
+        )
 
-    def handle(self, *args, since: str, until: str, output: str, **options) -> None:
+    def handle(
+        self, *args, since: str, until: str, output: str, include_unpublished: bool, **options
+    ) -> None:
         start = _moment(since)
         records = CreditRecord.objects.filter(occurred_at__gte=start).select_related("merchant")
+        if not include_unpublished:
+            records = records.filter(published=True)
         if until:
             records = records.filter(occurred_at__lt=_moment(until))
         out = self.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
