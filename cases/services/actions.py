@@ -144,6 +144,31 @@ def check_action(*, case: Case, name: str, actor) -> list[str]:
     return sorted(acting)
 
 
+def case_locked(case: Case) -> Case:
+    """The case's row, locked for the rest of the transaction (409 if it is gone)."""
+    try:
+        return Case.objects.select_for_update().get(pk=case.pk)
+    except Case.DoesNotExist as exc:
+        raise Conflict(_("This case no longer exists.")) from exc
+
+
+def check_text(value: str, *, field: str, limit: int, required: bool = True) -> str:
+    """A party's or an officer's words for an act (reasons, what to provide): trimmed,
+    without NUL, at most `limit` characters; the refusal names the field."""
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise DomainError(_("This field is required."), fields={field: [_("Required.")]})
+        return ""
+    if "\x00" in value:
+        message = _("Remove the NUL character.")
+        raise DomainError(message, fields={field: [message]})
+    if len(value) > limit:
+        message = _("At most %(n)d characters.") % {"n": limit}
+        raise DomainError(message, fields={field: [message]})
+    return value
+
+
 def case_act(
     *,
     case: Case,

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.models import Case, Consent, case_roles
-from cases.services.actions import ACTIONS, case_act
+from cases.services.actions import ACTIONS, case_act, case_locked
 from odr.errors import Conflict, DomainError, NotAllowed
 
 
@@ -125,9 +125,7 @@ def consent_change(
     q = QUESTIONS[question]
     now = timezone.now()
     with transaction.atomic():
-        locked = Case.objects.select_for_update().filter(pk=case.pk).first()
-        if locked is None:
-            raise Conflict(_("This case no longer exists."))
+        locked = case_locked(case)
         if not consent_changeable(locked):
             raise Conflict(
                 _(

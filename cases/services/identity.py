@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from cases.models import Case, Deadline, IdentityProof, IdentityRequest, State
 from cases.rulesets import ruleset_by_key
 from cases.services import clocks
-from cases.services.actions import case_act, check_action
+from cases.services.actions import case_act, case_locked, check_action, check_text
 from cases.services.evidence import check_evidence_file
 from odr.errors import Conflict, DomainError
 
@@ -35,27 +35,6 @@ MAX_MATERIALS = 1000
 MAX_PROOFS = 5
 
 
-def _locked(case: Case) -> Case:
-    try:
-        return Case.objects.select_for_update().get(pk=case.pk)
-    except Case.DoesNotExist as exc:
-        raise Conflict(_("This case no longer exists.")) from exc
-
-
-def _clean(text: str, *, field: str, limit: int) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise DomainError(_("This field is required."), fields={field: [_("Required.")]})
-    if "\x00" in text:
-        raise DomainError(
-            _("Remove the NUL character."), fields={field: [_("Remove the NUL character.")]}
-        )
-    if len(text) > limit:
-        message = _("At most %(n)d characters.") % {"n": limit}
-        raise DomainError(message, fields={field: [message]})
-    return text
-
-
 def identity_request(*, case: Case, actor, materials: str) -> IdentityRequest:
     """Ask the complainant for proof of identity, due as the rule set's clock counts.
 
@@ -63,14 +42,14 @@ def identity_request(*, case: Case, actor, materials: str) -> IdentityRequest:
     refusal ground) refuses it (409).
     """
     with transaction.atomic():
-        case = _locked(case)
+        case = case_locked(case)
         check_action(case=case, name="identity_request", actor=actor)
         if CLOCK not in ruleset_by_key(case.ruleset).clocks:
             raise Conflict(
                 _("The rules this case is handled under provide no request for proof of identity."),
                 code="not_in_ruleset",
             )
-        materials = _clean(materials, field="materials", limit=MAX_MATERIALS)
+        materials = check_text(materials, field="materials", limit=MAX_MATERIALS)
         if IdentityRequest.objects.filter(case=case, status=IdentityRequest.Status.OPEN).exists():
             raise Conflict(
                 _("Proof of identity has already been asked for on this case."),
@@ -102,7 +81,7 @@ def identity_provide(*, case: Case, actor, uploads: list[UploadedFile]) -> Ident
     clock (met by the due time, late after it); more files may follow while the case is
     still with the office."""
     with transaction.atomic():
-        case = _locked(case)
+        case = case_locked(case)
         check_action(case=case, name="identity_provide", actor=actor)
         request = (
             IdentityRequest.objects.select_for_update()

@@ -20,34 +20,12 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseRole, Deadline, RecusalRequest, case_roles
 from cases.rulesets import RecusalRule, ruleset_by_key
-from cases.services.actions import case_act, check_action
+from cases.services.actions import case_act, case_locked, check_action, check_text
 from cases.services.transitions import SPECS, check_mediator, field_choices
 from odr.errors import Conflict, DomainError, NotAllowed
 
 CLOCK = "recusal_window"
 MAX_REASONS = 4000
-
-
-def _locked(case: Case) -> Case:
-    try:
-        return Case.objects.select_for_update().get(pk=case.pk)
-    except Case.DoesNotExist as exc:
-        raise Conflict(_("This case no longer exists.")) from exc
-
-
-def _text(value: str, *, field: str, required: bool) -> str:
-    value = (value or "").strip()
-    if not value:
-        if required:
-            raise DomainError(_("This field is required."), fields={field: [_("Required.")]})
-        return ""
-    if "\x00" in value:
-        message = _("Remove the NUL character.")
-        raise DomainError(message, fields={field: [message]})
-    if len(value) > MAX_REASONS:
-        message = _("At most %(n)d characters.") % {"n": MAX_REASONS}
-        raise DomainError(message, fields={field: [message]})
-    return value
 
 
 def recusal_rule(case: Case) -> RecusalRule | None:
@@ -103,7 +81,7 @@ def recusal_request(*, case: Case, actor, ground: str, reasons: str) -> RecusalR
     has already asked about this mediator.
     """
     with transaction.atomic():
-        case = _locked(case)
+        case = case_locked(case)
         check_action(case=case, name="recusal_request", actor=actor)
         rule = recusal_rule(case)
         if rule is None or case.mediator_id is None:
@@ -115,7 +93,7 @@ def recusal_request(*, case: Case, actor, ground: str, reasons: str) -> RecusalR
         if (ground or "") not in codes:
             message = _("Choose one of the listed values.")
             raise DomainError(message, fields={"ground": [message]})
-        reasons = _text(reasons, field="reasons", required=True)
+        reasons = check_text(reasons, field="reasons", limit=MAX_REASONS)
         now = timezone.now()
         if recusal_window(case=case, now=now) is None:
             raise Conflict(
@@ -190,10 +168,10 @@ def recusal_decide(
     """The office decides the pending request. Granting names another mediator, who is
     assigned at once (a new mediation notice and a new window); refusing gives reasons."""
     with transaction.atomic():
-        case = _locked(case)
+        case = case_locked(case)
         check_action(case=case, name="recusal_grant" if grant else "recusal_refuse", actor=actor)
         pending = _check_decider(case, actor, recusal_pending(case=case))
-        reasons = _text(reasons, field="reasons", required=not grant)
+        reasons = check_text(reasons, field="reasons", limit=MAX_REASONS, required=not grant)
         now = timezone.now()
         if not grant:
             pending.status = RecusalRequest.Status.REFUSED

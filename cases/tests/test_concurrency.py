@@ -103,7 +103,12 @@ def test_the_same_transition_twice_at_once_happens_once(on_postgres):
         for k, clock in ruleset_by_key(case.ruleset).clocks.items()
         if set(clock.starts) & set(steps)
     }
-    assert started == {"negotiation_answer", "acceptance_decision", "mediation_limit"}
+    assert started == {
+        "negotiation_answer",
+        "acceptance_decision",
+        "mediation_limit",
+        "recusal_window",
+    }
     assert CaseEvent.objects.filter(case=case, kind="deadline.started").count() == len(started)
     assert case_log_verify(case=case).ok
 

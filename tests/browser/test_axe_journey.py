@@ -16,6 +16,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import Merchant, User
+from cases.demo import LATE_DECISION_ORDER
 from cases.models import Case, ComplaintDraft, State
 from cases.tests import factories as f
 from documents.kinds import Kind
@@ -177,7 +178,7 @@ def test_regulator_pages(demo_data, live_daphne, new_page, browser_errors, scree
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_mediator_pages(demo_data, live_daphne, new_page, browser_errors, screen):
     mediator = give_staff_password("mediator")
-    in_mediation = Case.objects.get(state=State.MEDIATION)
+    in_mediation = Case.objects.get(state=State.MEDIATION, order_number=LATE_DECISION_ORDER)
     ref = in_mediation.reference
     page = _open(new_page, live_daphne, screen)
     log_in_as_staff(page, mediator, "mediator")

@@ -15,6 +15,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from cases.demo import LATE_DECISION_ORDER
 from cases.models import Case, State
 from tests.browser.pages import give_staff_password, log_in_as_staff, log_in_by_sms, open_site_menu
 
@@ -67,7 +68,7 @@ def _staff(page: Page, username: str, landing: str) -> None:
 
 def _pages(demo_data) -> dict[str, list[str]]:
     negotiating = Case.objects.get(consumer=demo_data.consumer, state=State.NEGOTIATION)
-    in_mediation = Case.objects.get(state=State.MEDIATION)
+    in_mediation = Case.objects.get(state=State.MEDIATION, order_number=LATE_DECISION_ORDER)
     return {
         "anyone": [
             "/",
