@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import apis
+from cases import apis, transfer_apis
 
 urlpatterns = [
     path("merchants/", apis.MerchantSearchApi.as_view(), name="api-merchants"),
@@ -43,5 +43,10 @@ urlpatterns = [
         "cases/<str:ref>/recusal/decision/",
         apis.RecusalDecisionApi.as_view(),
         name="api-case-recusal-decision",
+    ),
+    path(
+        "cases/<str:ref>/transfers/",
+        transfer_apis.TransfersApi.as_view(),
+        name="api-case-transfers",
     ),
 ]

@@ -135,7 +135,10 @@ class CaseOut(CaseListOut):
     merchant = serializers.CharField(source="merchant.uscc", default=None, allow_null=True)
     merchant_address = serializers.CharField()
     merchant_store_url = serializers.CharField()
-    division_code = serializers.CharField()
+    division_code = serializers.CharField(help_text="The merchant's division")
+    office_code = serializers.CharField(
+        help_text="Division code of the office handling the case (changed by a transfer)"
+    )
     complainant_name = serializers.CharField()
     complainant_phone = serializers.CharField()
     complainant_address = serializers.CharField()

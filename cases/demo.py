@@ -29,6 +29,9 @@ def seed_demo_cases() -> None:
         return
     _seed_late_decision(other)
     _seed_identity_and_recusal(consumer, other)
+    from cases.demo_transfers import seed_demo_transfers
+
+    seed_demo_transfers(consumer)
     if Case.objects.filter(consumer=consumer, order_number__in=DEMO_ORDERS).exists():
         return
     today = timezone.localdate()

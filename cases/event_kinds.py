@@ -54,6 +54,14 @@ _DECLARED = [
         label=_("Merchant record linked"),
     ),
     EventKind(
+        "case.report_linked",
+        "the complaint was also filed as a report of a suspected violation (the reports "
+        "app); payload report (its reference). Appended staff-only: the merchant is never "
+        "told of a report",
+        label=_("Also reported as a suspected violation"),
+        timeline="staff",
+    ),
+    EventKind(
         "case.termination_notice_delivered",
         "the parties were sent the notice that mediation ended (action)",
         label=_("Notice that mediation has ended sent"),
@@ -63,6 +71,13 @@ _DECLARED = [
         "the consumer changed an answer of the registration (action): publication or "
         "delegated mediation; payload question, answer, previous",
         label=_("Choice about publication or mediation changed"),
+    ),
+    EventKind(
+        "case.transferred",
+        "a regulator transferred the case to the competent office (action; 转办); the "
+        "receiving office's acceptance clock restarts; payload from_office, to_office (codes "
+        "and names), reason, reason_text, back_and_forth",
+        label=_("Transferred to another office"),
     ),
     EventKind(
         "identity.requested",
@@ -204,6 +219,64 @@ _DECLARED = [
         label=_("Arbitration body asked for more information"),
     ),
     EventKind("arbitration.award_filed", "the body filed its award", label=_("Award PDF filed")),
+    # Group complaints (groups/): each act of a group is appended to every member case it
+    # concerns; payload group (its reference) and member (the case's number in it).
+    EventKind(
+        "group.member_added",
+        "the office linked the case into a group complaint; payload title",
+        label=_("Linked into a group complaint"),
+    ),
+    EventKind(
+        "group.member_joined",
+        "the consumer joined a group complaint when filing",
+        label=_("Joined a group complaint"),
+    ),
+    EventKind(
+        "group.member_removed",
+        "the office took the case out of its group; it goes on alone; payload reason",
+        label=_("Taken out of the group complaint"),
+    ),
+    EventKind(
+        "group.member_left",
+        "the consumer objected and left the group; the case goes on alone; payload reason",
+        label=_("Left the group complaint"),
+    ),
+    EventKind(
+        "group.nominated",
+        "the consumer nominated a representative of the group; payload nominee",
+        label=_("Representative nominated"),
+    ),
+    EventKind(
+        "group.representatives_confirmed",
+        "the office confirmed the group's representatives; payload representatives (numbers)",
+        label=_("Representatives of the group confirmed"),
+    ),
+    EventKind(
+        "group.merchant_answered",
+        "the merchant's one answer to the group; payload body",
+        label=_("Merchant answered the group"),
+    ),
+    EventKind(
+        "group.evidence_added",
+        "evidence was given to the group, shown on every member case; payload evidence, sha256",
+        label=_("Evidence added to the group"),
+    ),
+    EventKind(
+        "group.terms_proposed",
+        "the mediator put the group's terms to the member; payload agreement, description, "
+        "amount (this member's), performance_due_on",
+        label=_("Group terms proposed"),
+    ),
+    EventKind(
+        "group.terms_accepted",
+        "the consumer accepted the group's terms for this case; payload agreement",
+        label=_("Group terms accepted"),
+    ),
+    EventKind(
+        "group.closed",
+        "the office closed the group; the case goes on alone",
+        label=_("Group complaint closed"),
+    ),
 ]
 
 _KINDS: dict[str, EventKind] | None = None

@@ -20,6 +20,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from accounts.models import ArbitrationBody, MediationOrganisation, Merchant, Role
 from cases.categories import CATEGORY_CHOICES
 from odr.divisions import division_covers
+from odr.sequences import NumberSequence
 
 
 class State(models.TextChoices):
@@ -82,7 +83,7 @@ def case_roles(case: "Case", actor) -> set[str]:
     ):
         roles.add(CaseRole.MERCHANT)
     if any(
-        r.kind == Role.Kind.REGULATOR and division_covers(r.jurisdiction, case.division_code)
+        r.kind == Role.Kind.REGULATOR and division_covers(r.jurisdiction, case.office_code)
         for r in held
     ):
         roles.add(CaseRole.REGULATOR)
@@ -126,18 +127,11 @@ def _merchant_on_the_platform(case: "Case") -> bool:
     return case.merchant_id is not None
 
 
-class CaseSequence(models.Model):
-    """The last reference number given out per region and year (row-locked to increment)."""
-
-    prefix = models.CharField(max_length=8)
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
+class CaseSequence(NumberSequence):
+    """The last reference number given out per region and year (odr/sequences.py)."""
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="case_seq_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.prefix}-{self.year}: {self.last}"
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -164,6 +158,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
     merchant_address = models.CharField(_("merchant's address"), max_length=300, blank=True)
     merchant_store_url = models.CharField(_("store URL"), max_length=500, blank=True)
     division_code = models.CharField(_("division code"), max_length=6, db_index=True)
+    # The office handling the case, by its division code: set at intake from the merchant's
+    # division and changed only by a transfer (转办, cases/services/transfers.py, ADR 0010).
+    # Regulators' access follows it; division_code keeps meaning the merchant's place.
+    office_code = models.CharField(_("handling office"), max_length=6, db_index=True)
 
     category = models.CharField(_("category"), max_length=40, choices=CATEGORY_CHOICES)
     purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
@@ -227,6 +225,14 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def save(self, *args, **kwargs) -> None:
+        # Invariant: a case always has a handling office; until a transfer it is the
+        # office of the merchant's division (intake sets it so; this covers every other
+        # way a row is made).
+        if not self.office_code:
+            self.office_code = self.division_code
+        super().save(*args, **kwargs)
 
     @property
     def is_terminal(self) -> bool:
@@ -611,6 +617,36 @@ class RecusalRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} recusal {self.status}"
+
+
+class CaseTransfer(models.Model):
+    """A transfer (转办) of the case from the office handling it to the competent one, with
+    the reason (cases/services/transfers.py). The receiving office's receipt is the moment
+    of the transfer: the platform delivers it into that office's queue."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transfers")
+    from_office = models.CharField(_("from office"), max_length=6, db_index=True)
+    to_office = models.CharField(_("to office"), max_length=6, db_index=True)
+    reason = models.CharField(_("reason"), max_length=30)
+    reason_text = models.TextField(_("explanation"), blank=True)
+    transferred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    transferred_at = models.DateTimeField(_("transferred at"), db_index=True)
+    # Back to an office that had already sent the case away, or a third transfer or more:
+    # the case is flagged on its page, in the queue and in supervision.
+    back_and_forth = models.BooleanField(_("back and forth"), default=False)
+    event = models.OneToOneField(
+        "CaseEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["case", "transferred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_office} -> {self.to_office}"
 
 
 class Offer(models.Model):

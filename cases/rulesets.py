@@ -212,6 +212,38 @@ class RecusalRule:
 
 
 @dataclass(frozen=True, slots=True)
+class TransferReason:
+    """Why a complaint goes to another office (转办): a rule of jurisdiction, or other."""
+
+    code: str
+    text_zh: str
+    text_en: str
+    # Where the rule set says it ('' for "other").
+    citation_zh: str = ""
+    citation_en: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRule:
+    """Transfers to the competent office (cases/services/transfers.py, ADR 0010): the
+    reasons an officer picks from, the provision on jurisdiction they rest on, and, for
+    staff only, what is still to be confirmed. The receiving office's acceptance clock
+    restarts from its receipt (the clock "acceptance_decision" names the step)."""
+
+    citation_zh: str
+    citation_en: str
+    reasons: tuple[TransferReason, ...]
+    note_zh: str = ""
+    note_en: str = ""
+
+    def reason(self, code: str) -> TransferReason:
+        for candidate in self.reasons:
+            if candidate.code == code:
+                return candidate
+        raise KeyError(f"no transfer reason {code!r}; known: {[r.code for r in self.reasons]}")
+
+
+@dataclass(frozen=True, slots=True)
 class RuleSet:
     """The clocks and grounds of one regulation, and the days it governs submissions on."""
 
@@ -225,6 +257,8 @@ class RuleSet:
     termination_grounds: tuple[Ground, ...]
     # Recusal of the mediator (SAMR form 7); None where the rule set has none.
     recusal: RecusalRule | None = None
+    # Transfers to the competent office (转办); None where the rule set has none.
+    transfer: TransferRule | None = None
 
     def __post_init__(self) -> None:
         # A read-only view of a private copy: a rule set never changes once built.
@@ -313,6 +347,86 @@ _TERMINATION_OTHER = (
 )
 
 
+# Transfers to the competent office (转办). Order 20 as amended in 2022, art. 12: 投诉由被投诉人
+# 实际经营地或者住所地县级市场监督管理部门处理；对电子商务平台经营者以及通过自建网站、其他网络服务
+# 销售商品或者提供服务的电子商务经营者的投诉，由其住所地县级市场监督管理部门处理；对平台内经营者的
+# 投诉，由其实际经营地或者平台经营者住所地县级市场监督管理部门处理；上级市场监督管理部门认为有必要的，
+# 可以处理下级市场监督管理部门收到的投诉。Art. 13: where two offices both have authority, the one that
+# received the complaint first handles it. Art. 14: 具有本办法规定的处理权限的市场监督管理部门，应当自
+# 收到投诉之日起七个工作日内作出受理或者不予受理的决定 (read from a transcription of the 2022 text).
+# Neither order, as far as could be read, sets a time limit for forwarding a complaint,
+# so no clock runs for the sending office.
+_ACCEPTANCE_TRANSFER_NOTE_ZH = (
+    "转办后，受理期限自接收部门收到投诉之日起重新计算：据《市场监督管理投诉举报处理暂行办法》"
+    "第十四条“具有本办法规定的处理权限的市场监督管理部门……自收到投诉之日起”的文义，为本平台的理解；"
+    "平台将转办件送达接收部门的工作台即视为收到（参照《中华人民共和国民法典》第一百三十七条第二款"
+    "关于数据电文进入指定系统的规定）。两部规章均未见移送期限的规定，第121号令的转办条文待与正式文本核对"
+)
+_ACCEPTANCE_TRANSFER_NOTE_EN = (
+    "After a transfer the limit counts again from the receiving office's receipt: the "
+    "platform's reading of Order 20 art. 14 (the office with authority decides within 7 "
+    "working days of receiving the complaint). Delivery into the receiving office's queue "
+    "on the platform is its receipt (by analogy with Civil Code art. 137(2) on data messages "
+    "entering a designated system). Neither order was found to set a time limit for "
+    "forwarding; Order 121's provision on transfers is to be confirmed against the official "
+    "text"
+)
+
+
+def _transfer_rule(order_zh: str, order_en: str, article: str, note: tuple[str, str]):
+    """The transfer rule of an order; ``article`` is "第十二条|art. 12", or "|" where the
+    article is not known (then a reason cites the order alone)."""
+    art_zh, art_en = article.split("|")
+
+    def cite(paragraph: int) -> tuple[str, str]:
+        if not art_zh:
+            return f"《{order_zh}》", order_en
+        return (
+            f"《{order_zh}》{art_zh}第{_zh_number(paragraph)}款",
+            f"{order_en}, {art_en}({paragraph})",
+        )
+
+    return TransferRule(
+        citation_zh=f"《{order_zh}》{art_zh}：投诉由被投诉人实际经营地或者住所地县级市场监督管理部门"
+        "处理；对电子商务平台经营者的投诉，由其住所地县级市场监督管理部门处理；对平台内经营者的投诉，"
+        "由其实际经营地或者平台经营者住所地县级市场监督管理部门处理",
+        citation_en=f"{order_en}{', ' + art_en if art_en else ''}: a complaint is handled by the county-level office "
+        "where the merchant actually operates or is domiciled; one against an e-commerce "
+        "platform, by the office where the platform is domiciled; one against a merchant on a "
+        "platform, by the office where the merchant operates or where the platform is domiciled",
+        reasons=(
+            TransferReason(
+                "registered_place",
+                "被投诉人住所地（登记地）属接收部门管辖",
+                "The merchant is domiciled (registered) in the receiving office's division",
+                *cite(1),
+            ),
+            TransferReason(
+                "place_of_business",
+                "被投诉人实际经营地（交易发生地）属接收部门管辖",
+                "The merchant actually operates (the transaction took place) in the receiving "
+                "office's division",
+                *cite(1),
+            ),
+            TransferReason(
+                "platform_domicile",
+                "电子商务平台经营者住所地属接收部门管辖",
+                "The e-commerce platform is domiciled in the receiving office's division",
+                *cite(2),
+            ),
+            TransferReason(
+                "higher_office",
+                "上级市场监督管理部门决定自行处理",
+                "The higher office takes the complaint over",
+                *cite(3),
+            ),
+            TransferReason("other", "其他原因（请说明）", "Another reason (explain)"),
+        ),
+        note_zh=note[0],
+        note_en=note[1],
+    )
+
+
 # Recusal of the mediator. The grounds as SAMR's form 7 (投诉调解通知书) words them, read from
 # a transcription of the Order 121 forms (文书式样七): "如果您认为调解人员是投诉人或者被投诉人的
 # 近亲属或者有其他利害关系，可能影响公正处理投诉的，可以自收到本通知书之日起____日内对调解人员
@@ -394,8 +508,12 @@ ORDER_20 = RuleSet(
             "receiving the complaint",
             label_zh="受理决定",
             label_en="The decision on accepting the complaint",
-            starts=("request_review", "escalate"),
+            # A transfer (转办) restarts it: the receiving office counts from its receipt.
+            starts=("request_review", "escalate", "transfer"),
             ends=("accept", "reject"),
+            cancels=("transfer",),
+            note_zh=_ACCEPTANCE_TRANSFER_NOTE_ZH,
+            note_en=_ACCEPTANCE_TRANSFER_NOTE_EN,
             notify=Notify(
                 start=("consumer", "regulator"), reminder=("regulator",), expiry=("regulator",)
             ),
@@ -563,6 +681,18 @@ ORDER_20 = RuleSet(
         note_zh=_RECUSAL_FORM_NOTE_ZH,
         note_en=_RECUSAL_FORM_NOTE_EN,
     ),
+    transfer=_transfer_rule(
+        _O20,
+        "SAMR Order 20",
+        "第十二条|art. 12",
+        (
+            "条文序号据2022年修正文本的转录本（第十二条管辖，第十三条先收到者处理，第十四条受理期限），"
+            "待与正式文本核对。" + _ACCEPTANCE_TRANSFER_NOTE_ZH,
+            "Article numbers from a transcription of the 2022 amended text (art. 12 "
+            "jurisdiction, art. 13 first to receive handles, art. 14 the acceptance limit); to be "
+            "checked against the official text. " + _ACCEPTANCE_TRANSFER_NOTE_EN,
+        ),
+    ),
 )
 
 
@@ -584,9 +714,10 @@ ORDER_121 = RuleSet(
             citation_zh=f"《{_O121}》：自收到投诉之日起七个工作日内作出受理或者不予受理的决定",
             citation_en="SAMR Order 121: decision to accept or refuse within 7 working days of "
             "receiving the complaint",
-            note_zh=f"假定沿用《{_O20}》第十四条的规定，待与正式文本核对",
+            note_zh=f"假定沿用《{_O20}》第十四条的规定，待与正式文本核对。"
+            + _ACCEPTANCE_TRANSFER_NOTE_ZH,
             note_en="assumed unchanged from Order 20 art. 14; to be confirmed against the "
-            "official text",
+            "official text. " + _ACCEPTANCE_TRANSFER_NOTE_EN,
         ),
         "mediation_limit": replace(
             ORDER_20.clocks["mediation_limit"],
@@ -729,6 +860,18 @@ ORDER_121 = RuleSet(
         note_zh=_RECUSAL_FORM_NOTE_ZH,
         note_en=_RECUSAL_FORM_NOTE_EN,
     ),
+    transfer=_transfer_rule(
+        _O121,
+        "SAMR Order 121",
+        "|",
+        (
+            "假定沿用第20号令第十二条的管辖规定；据报道第121号令完善了平台内经营者投诉的管辖，"
+            "条文序号和内容均待与正式文本核对。" + _ACCEPTANCE_TRANSFER_NOTE_ZH,
+            "Assumed unchanged from Order 20 art. 12; Order 121 is reported to revise the "
+            "jurisdiction over merchants on platforms: article and text to be checked against "
+            "the official text. " + _ACCEPTANCE_TRANSFER_NOTE_EN,
+        ),
+    ),
 )
 
 ALL_RULESETS: tuple[RuleSet, ...] = (ORDER_20, ORDER_121)
@@ -806,3 +949,236 @@ def ground(ruleset: RuleSet, code: str, kind: GroundKind = "refusal") -> Ground:
     raise KeyError(
         f"{ruleset.key} has no {kind} ground {code!r}; it has {', '.join(g.code for g in grounds)}"
     )
+
+
+# --- Reports (举报): the office's clocks on a report of a suspected violation -----------
+# A report is not a complaint: nobody's dispute is mediated, the office checks a lead and
+# decides whether to open a case (立案) under the administrative-penalty procedure. The
+# report's clocks are declared here beside the complaints' (same Clock, same calendar);
+# reports/services/clocks.py moves them. The rule set in force on the day a report is
+# received governs it, as for complaints.
+
+_PENALTY_RULES = "市场监督管理行政处罚程序规定"
+_PENALTY_RULES_EN = (
+    "Provisions on Administrative Penalty Procedures for Market Regulation (SAMR Order No. 2 "
+    "of 2018, amended 2021 and 2022)"
+)
+# Read from the text of art. 18 as SAMR offices publish it (e.g. the 14th Division's
+# market regulation bureau, btdsss.gov.cn, 2025-05-14, quoting the 2022 text).
+_VERIFY_ZH = (
+    f"《{_PENALTY_RULES}》第十八条第一款：对通过投诉、举报等途径发现的违法行为线索，应当自发现线索"
+    "或者收到材料之日起十五个工作日内予以核查，由市场监督管理部门负责人决定是否立案"
+)
+_VERIFY_EN = (
+    "Administrative Penalty Procedure Provisions for Market Regulation, art. 18(1): a lead "
+    "received through a complaint or a report is verified within 15 working days of receiving "
+    "the materials, and the head of the office decides whether to open a case"
+)
+_VERIFY_NOTE_ZH = (
+    "第十八条第二款：检测、检验、检疫、鉴定以及权利人辨认或者鉴别等所需时间，不计入前款规定期限；"
+    "本平台不自动扣除这些时间，办案人员在延期或者决定时写明。第十八条的文字取自地方市场监督管理部门"
+    "公布的2022年修正文本，待与国家市场监督管理总局公布的正式文本核对"
+)
+_VERIFY_NOTE_EN = (
+    "Art. 18(2): time for testing, inspection, quarantine, appraisal and identification by the "
+    "right holder does not count; the platform does not deduct it, the officer states it when "
+    "extending or deciding. The text of art. 18 is read from a local office's publication of "
+    "the 2022 text; to be checked against SAMR's official text"
+)
+_EXTEND_ZH = f"《{_PENALTY_RULES}》第十八条第一款：特殊情况下，经市场监督管理部门负责人批准，可以延长十五个工作日"
+_EXTEND_EN = (
+    "Administrative Penalty Procedure Provisions for Market Regulation, art. 18(1): in special "
+    "circumstances, with the approval of the head of the office, the time may be extended by "
+    "15 working days"
+)
+_EXTEND_NOTE_ZH = (
+    "规定未明示延长期间的起算点；本平台自原期限届满之日起再计十五个工作日，待核实。延长只能一次，"
+    "并须在原期限届满前经负责人批准"
+)
+_EXTEND_NOTE_EN = (
+    "The provision does not say from when the extension counts; the platform counts 15 more "
+    "working days from the end of the first period (to be confirmed). One extension only, "
+    "approved before the first period ends"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRuleSet:
+    """The clocks of a report and the provisions its handling cites, with the days it
+    governs reports received on."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    in_force_from: dt.date
+    in_force_until: dt.date | None
+    clocks: Mapping[str, Clock] = field(hash=False)
+    # Who is told of the decision (a named reporter), and that the reporter is kept secret.
+    notice_citation_zh: str = ""
+    notice_citation_en: str = ""
+    confidentiality_zh: str = ""
+    confidentiality_en: str = ""
+    # For staff only, as a clock's note.
+    note_zh: str = ""
+    note_en: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "clocks", MappingProxyType(dict(self.clocks)))
+        missing = [key for key in REPORT_CLOCK_KEYS if key not in self.clocks]
+        if missing:
+            raise ValueError(f"report rule set {self.key!r}: clocks {missing} are missing")
+        for key, clock in self.clocks.items():
+            if clock.key != key:
+                raise ValueError(f"report rule set {self.key!r}: {clock.key!r} filed as {key!r}")
+
+    def in_force_on(self, day: dt.date) -> bool:
+        return self.in_force_from <= day and (
+            self.in_force_until is None or day <= self.in_force_until
+        )
+
+    def clock(self, key: str) -> Clock:
+        try:
+            return self.clocks[key]
+        except KeyError:
+            raise KeyError(f"report rule set {self.key!r} has no clock {key!r}") from None
+
+
+# The clocks code names: the decision whether to open a case, the same decision once
+# extended, and telling a named reporter the decision.
+REPORT_CLOCK_KEYS = ("report_decision", "report_decision_extended", "reporter_notice")
+# The steps of a report (reports/services/handling.py) the clocks name.
+REPORT_STEPS = (
+    "report_file",
+    "report_verify",
+    "report_extend",
+    "report_open",
+    "report_not_open",
+    "reporter_notified",
+)
+
+
+def _report_clocks(order_zh: str, order_en: str, notice_article: str, notice_note: tuple):
+    return {
+        "report_decision": Clock(
+            "report_decision",
+            15,
+            "working_days",
+            _VERIFY_ZH,
+            _VERIFY_EN,
+            note_zh=_VERIFY_NOTE_ZH,
+            note_en=_VERIFY_NOTE_EN,
+            label_zh="决定是否立案",
+            label_en="The decision whether to open a case",
+            starts=("report_file",),
+            ends=("report_open", "report_not_open"),
+            cancels=("report_extend",),
+            on_expiry="flag",
+        ),
+        "report_decision_extended": Clock(
+            "report_decision_extended",
+            15,
+            "working_days",
+            _EXTEND_ZH,
+            _EXTEND_EN,
+            note_zh=_EXTEND_NOTE_ZH,
+            note_en=_EXTEND_NOTE_EN,
+            label_zh="决定是否立案（已延长）",
+            label_en="The decision whether to open a case (extended)",
+            starts=("report_extend",),
+            ends=("report_open", "report_not_open"),
+            on_expiry="flag",
+        ),
+        "reporter_notice": Clock(
+            "reporter_notice",
+            5,
+            "working_days",
+            f"《{order_zh}》{notice_article}：举报人实名举报的，有处理权限的市场监督管理部门还应当自作出"
+            "是否立案决定之日起五个工作日内告知举报人",
+            f"{order_en}: where the reporter gave their real name, the office tells them "
+            "within 5 working days of deciding whether to open a case",
+            note_zh=notice_note[0],
+            note_en=notice_note[1],
+            label_zh="告知实名举报人",
+            label_en="Telling the named reporter",
+            starts=("report_open", "report_not_open"),
+            ends=("reporter_notified",),
+            on_expiry="flag",
+        ),
+    }
+
+
+REPORTS_ORDER_20 = ReportRuleSet(
+    key="samr-order-20-reports",
+    name_zh=_O20,
+    name_en=ORDER_20.name_en,
+    in_force_from=ORDER_20.in_force_from,
+    in_force_until=ORDER_20.in_force_until,
+    clocks=_report_clocks(
+        _O20,
+        "SAMR Order 20, art. 31",
+        "第三十一条",
+        (
+            "条文序号依2022年修正本（国家市场监督管理总局令第61号）的通行文本，待与正式文本核对",
+            "Article number as in the common text of the 2022 amendment (SAMR Order 61); to be "
+            "checked against the official text",
+        ),
+    ),
+    notice_citation_zh=f"《{_O20}》第三十一条",
+    notice_citation_en="SAMR Order 20, art. 31",
+    confidentiality_zh=f"《{_O20}》第三十三条：市场监督管理部门应当对举报人的信息予以保密，不得将举报人"
+    "个人信息、举报办理情况等泄露给被举报人或者与办理举报工作无关的人员",
+    confidentiality_en="SAMR Order 20, art. 33: the office keeps the reporter's information "
+    "secret and discloses neither the reporter's personal information nor the handling of the "
+    "report to the merchant reported or to anyone not handling it",
+    note_zh="第三十一条、第三十三条的条文序号依2022年修正本的通行文本，待与正式文本核对；第三十三条"
+    "另有例外：材料同时包含投诉和举报内容、需要向被举报人提供组织调解所必需信息的除外",
+    note_en="Arts. 31 and 33 as numbered in the common text of the 2022 amendment, to be "
+    "checked; art. 33 excepts what a merchant must be given to mediate a complaint filed "
+    "together with the report",
+)
+
+REPORTS_ORDER_121 = ReportRuleSet(
+    key="samr-order-121-reports",
+    name_zh=_O121,
+    name_en=ORDER_121.name_en,
+    in_force_from=ORDER_121.in_force_from,
+    in_force_until=ORDER_121.in_force_until,
+    clocks=_report_clocks(
+        _O121,
+        "SAMR Order 121",
+        "",
+        (
+            f"假定沿用《{_O20}》第三十一条的规定（五个工作日），条文序号未核实，待与正式文本核对",
+            "Assumed unchanged from Order 20 art. 31 (5 working days); the article number is "
+            "not yet known; to be checked against the official text",
+        ),
+    ),
+    notice_citation_zh=f"《{_O121}》",
+    notice_citation_en="SAMR Order 121",
+    confidentiality_zh=f"《{_O121}》：市场监督管理部门应当对举报人的信息予以保密，不得将举报人个人信息、"
+    "举报办理情况等泄露给被举报人或者与办理举报工作无关的人员",
+    confidentiality_en="SAMR Order 121: the office keeps the reporter's information secret and "
+    "discloses neither the reporter's personal information nor the handling of the report to "
+    "the merchant reported or to anyone not handling it",
+    note_zh=f"假定沿用《{_O20}》第三十一条、第三十三条，条文序号未核实，待与正式文本核对",
+    note_en="Assumed unchanged from Order 20 arts. 31 and 33; article numbers not yet known; "
+    "to be checked against the official text",
+)
+
+REPORT_RULESETS: tuple[ReportRuleSet, ...] = (REPORTS_ORDER_20, REPORTS_ORDER_121)
+_REPORTS_BY_KEY: dict[str, ReportRuleSet] = {r.key: r for r in REPORT_RULESETS}
+
+
+def report_ruleset_for(received_on: dt.date) -> ReportRuleSet:
+    """The rule set governing a report received on `received_on` (a Beijing date)."""
+    for ruleset in REPORT_RULESETS:
+        if ruleset.in_force_on(received_on):
+            return ruleset
+    raise ValueError(f"no rule set governs reports received on {received_on.isoformat()}")
+
+
+def report_ruleset_by_key(key: str) -> ReportRuleSet:
+    try:
+        return _REPORTS_BY_KEY[key]
+    except KeyError:
+        raise KeyError(f"unknown report rule set {key!r}") from None

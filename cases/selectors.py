@@ -70,6 +70,7 @@ ACCESS_FIELDS = (
     "consumer",
     "merchant",
     "division_code",
+    "office_code",
     "mediator",
     "arbitration_body",
 )
@@ -121,7 +122,7 @@ def cases_visible_to(*, user) -> QuerySet[Case]:
         if role.kind == Role.Kind.MERCHANT_STAFF:
             condition |= Q(merchant_id=role.merchant_id)
         elif role.kind == Role.Kind.REGULATOR:
-            condition |= Q(division_code__startswith=division_prefix(role.jurisdiction))
+            condition |= Q(office_code__startswith=division_prefix(role.jurisdiction))
         elif role.kind == Role.Kind.ARBITRATION_STAFF:
             condition |= Q(arbitration_body_id=role.arbitration_body_id)
     return Case.objects.filter(condition).select_related("merchant")
@@ -136,8 +137,8 @@ def review_queue(*, user) -> QuerySet[Case]:
         return Case.objects.none()
     condition = Q()
     for prefix in prefixes:
-        condition |= Q(division_code__startswith=prefix)
-    return (
+        condition |= Q(office_code__startswith=prefix)
+    return with_transfer_marks(
         Case.objects.filter(condition, state="review")
         .select_related("merchant")
         .order_by("submitted_at")
@@ -284,4 +285,35 @@ def case_limitation(*, case: Case) -> Limitation:
         knew_of_harm_on=case.knew_of_harm_on,
         claimed_on=case.claimed_from_merchant_on,
         on=timezone.localdate(case.submitted_at),
+    )
+
+
+# --- Transfers (转办, cases/services/transfers.py) -----------------------------------------
+
+
+def case_transfers(*, case: Case) -> list:
+    """Every transfer of the case, oldest first."""
+    from cases.models import CaseTransfer
+
+    return list(CaseTransfer.objects.filter(case=case).order_by("transferred_at", "id"))
+
+
+def with_transfer_marks(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Each case with its last transfer into its present office (``incoming_from``, its
+    ``incoming_reason`` and ``incoming_at``; None when it came by intake) and whether it
+    has gone back and forth (``transfer_flagged``): for the review queue."""
+    from django.db.models import Exists, OuterRef, Subquery
+
+    from cases.models import CaseTransfer
+
+    last_in = CaseTransfer.objects.filter(
+        case=OuterRef("pk"), to_office=OuterRef("office_code")
+    ).order_by("-transferred_at", "-id")
+    return cases.annotate(
+        incoming_from=Subquery(last_in.values("from_office")[:1]),
+        incoming_reason=Subquery(last_in.values("reason")[:1]),
+        incoming_at=Subquery(last_in.values("transferred_at")[:1]),
+        transfer_flagged=Exists(
+            CaseTransfer.objects.filter(case=OuterRef("pk"), back_and_forth=True)
+        ),
     )

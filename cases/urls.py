@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views
+from cases import transfer_views, views
 
 app_name = "cases"
 
@@ -42,4 +42,5 @@ urlpatterns = [
     ),
     path("<str:ref>/recusal/", views.recusal_request, name="recusal_request"),
     path("<str:ref>/recusal/decide/", views.recusal_decide, name="recusal_decide"),
+    path("<str:ref>/transfer/", transfer_views.transfer, name="transfer"),
 ]

@@ -71,6 +71,8 @@ from cases.services.transitions import (
     check_transition_door,
     transitions_available,
 )
+from cases.transfer_forms import transfer_context
+from odr import submission
 from odr.errors import Conflict, DomainError, NotAllowed, NotFound
 
 PAGE_SIZE = 25
@@ -341,9 +343,16 @@ def _review_step(request: HttpRequest, draft: ComplaintDraft, context: dict):
     context["limitation_warning"] = limitation_warning(
         _complaint_data(request, draft), today=timezone.localdate()
     )
+    extras = submission.review_extras()
+    posted = request.POST if request.method == "POST" else None
+    context["review_extras"] = [
+        {"template": e.template, "extra": e.context(posted, request.user)} for e in extras
+    ]
     if request.method != "POST":
         return render(request, "cases/wizard.html", context)
     try:
+        # What the extras were asked is checked first: a refusal files nothing.
+        chosen = [(e, e.check(request.POST, request.user)) for e in extras]
         case = case_submit(consumer=request.user, data=_complaint_data(request, draft), draft=draft)
     except DomainError as exc:
         # Nothing is lost: the draft and its files stay as they were. The message cites
@@ -359,6 +368,13 @@ def _review_step(request: HttpRequest, draft: ComplaintDraft, context: dict):
         ]
         return render(request, "cases/wizard.html", context, status=exc.status)
     messages.success(request, _("Your complaint was filed as %(ref)s.") % {"ref": case.reference})
+    for extra, values in chosen:
+        if values is None:
+            continue
+        try:
+            messages.success(request, extra.submitted(case=case, user=request.user, values=values))
+        except DomainError as exc:  # the complaint stands; the user is told what did not
+            messages.error(request, exc.message)
     return redirect("cases:detail", ref=case.reference)
 
 
@@ -657,6 +673,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict | None = None)
         "evidence_form": bound.get("evidence") or EvidenceForm(auto_id="evidence_%s"),
         "actions": actions,
         **_procedure_context(case, user, roles, bound),
+        **transfer_context(case, roles, bound),
     }
 
 

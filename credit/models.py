@@ -49,6 +49,10 @@ class RecordKind(models.TextChoices):
     # date gives follows (``corrects``). A reversal may itself be reversed, when a later
     # move gives back the judgement the first one took away.
     REVERSAL = "reversal", _("record reversed: the deadline it rested on moved")
+    # The office found a violation after opening a case on a report (举报, the reports
+    # app): the only way a report reaches the file. It names the report's reference and
+    # the kind of violation, never the reporter; it has no case and no case event.
+    VIOLATION_FOUND = "violation_found", _("violation found by the office after a report")
 
 
 class CreditRecord(models.Model):
@@ -57,7 +61,10 @@ class CreditRecord(models.Model):
     Kind = RecordKind
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="credit_records")
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    # Empty only for a violation found on a report, which no complaint case carries.
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # The event that caused it; empty only for a repair, which a regulator's decision causes.
     source_event = models.ForeignKey(
         CaseEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -122,11 +129,18 @@ class CreditRecord(models.Model):
                 condition=(
                     Q(kind="repair", repairs__isnull=False, source_event__isnull=True)
                     | Q(kind="reversal", repairs__isnull=False, source_event__isnull=False)
+                    | Q(kind="violation_found", repairs__isnull=True, source_event__isnull=True)
                     | (
-                        ~Q(kind__in=["repair", "reversal"])
-                        & Q(repairs__isnull=True, source_event__isnull=False)
+                        ~Q(kind__in=["repair", "reversal", "violation_found"])
+                        & Q(repairs__isnull=True, source_event__isnull=False, case__isnull=False)
                     )
                 ),
+            ),
+            # A report's finding is written once: keyed by the report's reference.
+            models.UniqueConstraint(
+                fields=["case_reference", "kind"],
+                condition=Q(kind="violation_found"),
+                name="credit_violation_once_per_report",
             ),
             # Only a record of the file's own kinds replaces another; never a repair or a
             # reversal.

@@ -43,7 +43,7 @@ def case_recipients(*, case: Case, audiences: list[str]) -> dict[str, list[User]
                 .order_by("pk")
             )
         elif audience == REGULATOR:
-            candidates = _jurisdictions_covering(case.division_code)
+            candidates = _jurisdictions_covering(case.office_code)
             regulators = (
                 users.filter(roles__kind=Role.Kind.REGULATOR, roles__jurisdiction__in=candidates)
                 .prefetch_related("roles")
@@ -55,7 +55,7 @@ def case_recipients(*, case: Case, audiences: list[str]) -> dict[str, list[User]
                 for user in regulators
                 if any(
                     role.kind == Role.Kind.REGULATOR
-                    and division_covers(role.jurisdiction, case.division_code)
+                    and division_covers(role.jurisdiction, case.office_code)
                     for role in user.roles.all()
                 )
             ]

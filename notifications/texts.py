@@ -838,6 +838,43 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
             ),
         },
     },
+    "case.transferred": {
+        "consumer": {
+            "zh-hans": _t(
+                "投诉 {ref} 已转交{to_office}",
+                "您的投诉 {ref} 已转交{to_office}处理，编号和证据不变，受理期限自其收到之日起计算。",
+                "您的投诉（编号 {ref}，被投诉人：{merchant}）依据{transfer_basis}应由{to_office}处理"
+                "（{transfer_reason}），{from_office}已将其转交。投诉编号、证据和办理记录都不变，"
+                "您无须重新投诉。{to_office}自收到之日起计算受理期限，并会告知您是否受理。",
+            ),
+            "en": _t(
+                "Complaint {ref} was transferred to {to_office}",
+                "Your complaint {ref} was transferred to {to_office}. Its reference and "
+                "evidence stay; that office decides on acceptance, counting from its receipt.",
+                "Your complaint about {merchant}, reference {ref}, is for {to_office} to handle "
+                "({transfer_reason}; {transfer_basis}), so {from_office} sent it there. The "
+                "reference, the evidence and the record stay the same, and you need not "
+                "complain again. {to_office} counts its time limit for deciding on acceptance "
+                "from its receipt and will tell you whether it accepts the complaint.",
+            ),
+        },
+        "merchant": {
+            "zh-hans": _t(
+                "投诉 {ref} 已转交{to_office}",
+                "关于贵方的投诉 {ref} 已转交{to_office}处理，后续由该部门联系。",
+                "关于贵方的投诉（编号 {ref}）依据{transfer_basis}应由{to_office}处理"
+                "（{transfer_reason}），{from_office}已将其转交，后续由{to_office}联系贵方。",
+            ),
+            "en": _t(
+                "Complaint {ref} was transferred to {to_office}",
+                "The complaint {ref} about you was transferred to {to_office}, which will be "
+                "in touch.",
+                "The complaint about you, reference {ref}, is for {to_office} to handle "
+                "({transfer_reason}; {transfer_basis}), so {from_office} sent it there. "
+                "{to_office} will be in touch from now on.",
+            ),
+        },
+    },
     "recusal.refused": {
         "*": {
             "zh-hans": _t(
@@ -925,6 +962,63 @@ TEXTS: dict[str, dict[str, dict[str, Text]]] = {
                 "Document ready: {ref}",
                 "The {document} for case {ref} is ready to download.",
                 "The {document} for case {ref} is ready. You can download and verify it on the platform.",
+            ),
+        },
+    },
+    # --- Group complaints (groups/). ------------------------------------------------------
+    "group.member_added": {
+        "*": {
+            "zh-hans": _t(
+                "案件 {ref} 已并入群体投诉 {group}",
+                "您的投诉 {ref} 已由市场监督管理部门并入群体投诉 {group}，可在平台查看并推选代表。",
+                "市场监督管理部门已将您对{merchant}的投诉 {ref} 与其他消费者就同一事项的投诉并入群体投诉"
+                " {group}，统一处理。您的投诉保留自己的编号和结果；您可在平台推选代表、跟进调解，也可提出异议退出。",
+            ),
+            "en": _t(
+                "Case {ref} is now part of group complaint {group}",
+                "The office linked your complaint {ref} into group complaint {group}. See it and "
+                "nominate a representative on the platform.",
+                "The market regulation office linked your complaint {ref} about {merchant} with other "
+                "consumers' complaints on the same matter into group complaint {group}. Your complaint "
+                "keeps its own number and outcome; you can nominate a representative, follow the "
+                "mediation, or object and leave.",
+            ),
+        },
+    },
+    "group.representatives_confirmed": {
+        "*": {
+            "zh-hans": _t(
+                "群体投诉 {group}：代表已确定",
+                "群体投诉 {group}（您的投诉 {ref}）的代表已确定，可在平台查看。",
+                "市场监督管理部门已根据成员推选确定群体投诉 {group} 的代表（您的投诉 {ref}）。代表与经营者、"
+                "调解人员协商；您可在平台跟进，并可提出异议退出。",
+            ),
+            "en": _t(
+                "Group complaint {group}: representatives confirmed",
+                "The representatives of group complaint {group} (your complaint {ref}) are confirmed. "
+                "See them on the platform.",
+                "The market regulation office confirmed the representatives the members nominated for "
+                "group complaint {group} (your complaint {ref}). They talk with the merchant and the "
+                "mediator; you can follow on the platform, or object and leave.",
+            ),
+        },
+    },
+    "group.terms_proposed": {
+        "*": {
+            "zh-hans": _t(
+                "群体投诉 {group}：调解方案待您确认",
+                "群体投诉 {group} 的调解方案已提出，请在平台确认您的投诉 {ref} 是否接受。",
+                "调解人员已就群体投诉 {group} 提出调解方案，您的投诉 {ref} 的金额单独列明。接受后，调解协议"
+                "在您的案件中生效，您还需以短信验证码确认调解书；不接受可提出异议退出，您的投诉单独处理。",
+            ),
+            "en": _t(
+                "Group complaint {group}: terms for you to answer",
+                "Terms were proposed for group complaint {group}. Please answer for your complaint "
+                "{ref} on the platform.",
+                "The mediator proposed terms for group complaint {group}, with the amount for your "
+                "complaint {ref}. If you accept, the agreement is reached on your case and you confirm "
+                "your mediation agreement by SMS code; if not, you can object and leave, and your "
+                "complaint goes on alone.",
             ),
         },
     },

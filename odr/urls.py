@@ -31,6 +31,7 @@ def api_root(request, format=None):
             "merchants": reverse("api-merchants", request=request),
             "cases": reverse("api-cases", request=request),
             "arbitration_referrals": reverse("api-arbitration-referrals", request=request),
+            "reports": reverse("api-reports", request=request),
         }
     )
 
@@ -45,6 +46,8 @@ api_v1 = [
     path("", include("mediation.api_urls")),
     path("", include("arbitration.api_urls")),
     path("", include("supervision.api_urls")),
+    path("", include("reports.api_urls")),
+    path("", include("groups.api_urls")),
 ]
 
 urlpatterns = [
@@ -64,6 +67,8 @@ urlpatterns = [
     path("credit/", include("credit.urls")),
     path("arbitration/", include("arbitration.urls")),
     path("supervision/", include("supervision.urls")),
+    path("groups/", include("groups.urls")),
+    path("reports/", include("reports.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

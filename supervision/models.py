@@ -20,6 +20,8 @@ class RuleKind(models.TextChoices):
     PLATFORM_SPIKE = "platform_spike", _("platform spike in a district")
     REPEATED_BREACHES = "repeated_breaches", _("repeated breaches by a merchant")
     SAME_PRODUCT = "same_product", _("many complaints naming the same product")
+    # Reports of suspected violations (举报, the reports app) against one merchant.
+    REPORT_SURGE = "report_surge", _("surge of reports against a merchant")
 
 
 class Severity(models.TextChoices):

@@ -42,6 +42,7 @@ FIGURES = (
     "by_district",
     "by_platform",
     "by_merchant",
+    "transfers",
 )
 
 
@@ -190,6 +191,23 @@ def figure_tables(figures: Figures) -> dict[str, Table]:
             _("merchant"),
             figures.by_merchant,
             lambda r: r.label or none,
+        ),
+        Table(
+            name="transfers",
+            title=_("Transfers between offices"),
+            columns=[
+                _("division code"),
+                pgettext_lazy("transfers", "office"),
+                pgettext_lazy("transfers", "sent"),
+                pgettext_lazy("transfers", "received"),
+                _("back and forth"),
+            ],
+            rows=[
+                [r.office, division_label(r.office), r.sent, r.received, r.back_and_forth]
+                for r in figures.transfers
+            ],
+            chart=[(division_label(r.office), r.sent + r.received) for r in figures.transfers[:12]],
+            codes=(0,),
         ),
     ]
     assert tuple(t.name for t in tables) == FIGURES

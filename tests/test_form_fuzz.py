@@ -42,7 +42,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
-from accounts.models import User
+from accounts.models import RegulatorOffice, User
 from accounts.tests import factories as acf
 from arbitration.services import actions
 from arbitration.tests import factories as af
@@ -347,6 +347,10 @@ def _referral(key: str, action: str) -> Callable[[dict], dict]:
     return lambda w: {"ref": w["referrals"][key].case.reference, "action": action}
 
 
+def _group(action: str) -> Callable[[dict], dict]:
+    return lambda w: {"ref": w["groups"]["group"].reference, "action": action}
+
+
 def _alert(step: str) -> Callable[[dict], dict]:
     return lambda w: {"alert_id": w["alert"].pk, "step": step}
 
@@ -520,6 +524,14 @@ FORMS: dict[str, dict[str, Form]] = {
             _case("recusing"),
             {"decision": "choice", "new_mediator": "choice", "reasons": "text"},
             lambda w: {"decision": "refuse", "reasons": "经核实不存在利害关系"},
+        )
+    },
+    "cases:transfer": {
+        "": Form(
+            "regulator",
+            _case("review"),
+            {"to_office": "choice", "reason": "choice", "reason_text": "text"},
+            lambda w: {"to_office": "350100", "reason": "registered_place"},
         )
     },
     "notifications:mark_read": {
@@ -749,6 +761,139 @@ FORMS: dict[str, dict[str, Form]] = {
             },
         )
     },
+    # Group complaints (群体投诉).
+    "groups:new": {
+        "": Form(
+            "regulator",
+            NONE,
+            {"merchant": "int", "title": "text", "cases": "int", "max_representatives": "int"},
+            lambda w: {
+                "merchant": str(w["cast"].merchant.pk),
+                "title": "批次质量问题",
+                "cases": [str(x.pk) for x in w["groups"]["spare"]],
+                "max_representatives": "2",
+            },
+        )
+    },
+    "groups:act": {
+        label: Form(role, _group(label), fields, valid, refused=refused)
+        for label, role, fields, valid, refused in (
+            ("message", "regulator", {"body": "text"}, lambda w: {"body": "请各方发言"}, False),
+            ("answer", "merchant_staff", {"body": "text"}, lambda w: {"body": "同意退款"}, False),
+            ("nominate", "consumer", {"nominee": "int"}, lambda w: {"nominee": "1"}, False),
+            ("leave", "consumer", {"reason": "text"}, lambda w: {"reason": "单独处理"}, False),
+            (
+                "representatives",
+                "regulator",
+                {"representatives": "int"},
+                lambda w: {"representatives": "1"},
+                False,
+            ),
+            (
+                "remove",
+                "regulator",
+                {"member": "int", "reason": "text"},
+                lambda w: {"member": "2"},
+                False,
+            ),
+            (
+                "add",
+                "regulator",
+                {"cases": "int"},
+                lambda w: {"cases": str(w["groups"]["spare"][0].pk)},
+                False,
+            ),
+            (
+                "accept",
+                "regulator",
+                {"mediator": "choice"},
+                lambda w: {"mediator": str(w["cast"].mediator.pk)},
+                False,
+            ),
+            (
+                "terms",
+                "mediator",
+                {"description": "text", "performance_due_on": "date", "amount-1": "decimal"},
+                lambda w: {
+                    "description": "全额退款",
+                    "performance_due_on": _soon(),
+                    "amount-1": "99.00",
+                },
+                False,
+            ),
+            (
+                "evidence",
+                "regulator",
+                {"file": "file", "description": "text"},
+                lambda w: {"file": _png(), "description": "照片"},
+                False,
+            ),
+            ("terms_accept", "consumer", {}, NONE, True),
+            ("record", "mediator", {}, NONE, True),
+            ("close", "regulator", {}, NONE, False),
+        )
+    },
+    # Reports of violations (举报): anyone files, the office handles.
+    "reports:new": {
+        "": Form(
+            ANYONE,
+            NONE,
+            {
+                "who": "choice",
+                "name": "text",
+                "phone": "text",
+                "id_number": "text",
+                "wants_notice": "bool",
+                "merchant_uscc": "text",
+                "merchant_name": "text",
+                "merchant_division_code": "int",
+                "merchant_address": "text",
+                "merchant_store_url": "text",
+                "violation_kind": "choice",
+                "facts": "text",
+                "files": "file",
+            },
+            lambda w: {
+                "who": "named",
+                "name": "王五",
+                "phone": "13900000077",
+                "wants_notice": "on",
+                "merchant_uscc": w["cast"].merchant.uscc,
+                "violation_kind": "price_fraud",
+                "facts": "标价与结算价不一致。",
+                "files": _png(),
+            },
+        )
+    },
+    "reports:verify": {
+        "": Form(
+            "regulator", lambda w: {"ref": w["reports"]["received"].reference}, {"junk": "text"}
+        )
+    },
+    "reports:extend": {
+        "": Form(
+            "regulator",
+            lambda w: {"ref": w["reports"]["received"].reference},
+            {"reason": "text"},
+            lambda w: {"reason": "需要检验，经负责人批准延长。"},
+        )
+    },
+    "reports:decide": {
+        "": Form(
+            "regulator",
+            lambda w: {"ref": w["reports"]["received"].reference},
+            {"decision": "choice", "reasons": "text"},
+            lambda w: {"decision": "open", "reasons": "有初步证据，决定立案。"},
+        )
+    },
+    "reports:finding": {
+        "": Form(
+            "regulator",
+            lambda w: {"ref": w["reports"]["opened"].reference},
+            {"finding": "choice", "summary": "text"},
+            lambda w: {"finding": "violation", "summary": "价格欺诈属实。"},
+        )
+    },
     "supervision:reports": {
         "": Form(
             "regulator",
@@ -805,6 +950,10 @@ def _build(c: cf.Cast) -> dict:
     review = cf.case_in(State.REVIEW, c)
     mediation = cf.case_in(State.MEDIATION, c)
     closed = cf.case_in(State.CLOSED, c)
+    # An office a case under review may be transferred to (转办).
+    RegulatorOffice.objects.get_or_create(
+        division_code="350100", defaults={"name": "福州市市场监督管理局"}
+    )
     # Proof of identity asked under review; a recusal waiting for the office's decision.
     identity.identity_request(case=review, actor=c.actor("regulator"), materials="身份证")
     recusing = cf.case_in(State.MEDIATION, c)
@@ -896,7 +1045,41 @@ def _build(c: cf.Cast) -> dict:
         "entry": entry,
         "alert": alert,
         "rule": local_rule,
+        "reports": _reports(c),
+        "groups": _groups(c),
     }
+
+
+def _groups(c: cf.Cast) -> dict:
+    """A group complaint of two of the consumer's cases in its mediation, member 1 its
+    representative, and two more cases of the merchant that could be grouped."""
+    from groups.services import mediation as group_mediation
+    from groups.services import membership as group_membership
+
+    group = group_membership.group_create(
+        actor=c.actor("regulator"),
+        merchant=c.merchant,
+        title="预付卡门店关闭",
+        case_ids=[cf.case_in(State.REVIEW, c).pk for _ in range(2)],
+    )
+    group_membership.group_nominate(group=group, actor=c.actor("consumer"), nominee_number=1)
+    group_membership.group_representatives_confirm(
+        group=group, actor=c.actor("regulator"), numbers=[1]
+    )
+    group_mediation.group_mediation_start(
+        group=group, actor=c.actor("regulator"), mediator_id=str(c.mediator.pk)
+    )
+    return {"group": group, "spare": [cf.case_in(State.REVIEW, c) for _ in range(2)]}
+
+
+def _reports(c: cf.Cast) -> dict:
+    """A report the office has yet to decide, and one on which it opened a case."""
+    from reports.services.handling import report_decide
+    from reports.tests import factories as rf
+
+    opened = rf.named(c.merchant)
+    report_decide(report=opened, actor=c.actor("regulator"), decision="open", reasons="立案")
+    return {"received": rf.anonymous(c.merchant), "opened": opened}
 
 
 @pytest.fixture(scope="module")

@@ -172,7 +172,13 @@ INSIDERS: dict[str, set[str]] = {
     "rule": {"regulator"},
     "report": {"regulator"},
     "figures": {"regulator"},
+    # A report of a violation: its named reporter (the consumer) and the handling office.
+    "jb": {"consumer", "regulator"},
+    # A group complaint (groups/): its members (the consumer's case is one), the merchant,
+    # the office and the group's mediator.
+    "group": {"consumer", "merchant_staff", "regulator", "mediator"},
 }
+OFFICE = {"regulator"}  # the handling office's steps: the reporter is an outsider of them
 CASE_TARGETS = {"negotiation", "mediation", "failed", "referred", "awarded", "closed"}
 # The body's own portal and API: only the body's staff (and its token), not the parties.
 BODY_ONLY = {"arbitration_staff", BODY_TOKEN}
@@ -252,6 +258,10 @@ SPECS: dict[str, Spec] = {
         "mediation", lambda w: {"ground": "interest", "reasons": "outsider"}
     ),
     "cases:recusal_decide": Spec("mediation", lambda w: {"decision": "refuse", "reasons": "o"}),
+    # Transfer to the competent office (转办): a regulator of the handling office.
+    "cases:transfer": Spec(
+        "mediation", lambda w: {"to_office": "350100", "reason": "registered_place"}
+    ),
     "notifications:mark_read": Spec("notification"),
     "mediation:room": Spec("mediation", insider="mediator"),
     "mediation:panel": Spec("mediation", insider="mediator"),
@@ -353,6 +363,12 @@ SPECS: dict[str, Spec] = {
     "api-case-recusal-decision": Spec(
         "mediation", lambda w: {"decision": "refuse", "reasons": "outsider"}
     ),
+    "api-case-transfers": Spec(
+        "mediation",
+        lambda w: {"to_office": "350100", "reason": "registered_place"},
+        insider="consumer",
+        shows=False,
+    ),
     # Documents.
     "api-case-documents": Spec("failed", insider="consumer", shows=False),
     "api-case-document-file": Spec("failed", insider="consumer", shows=False, cross=MIRROR),
@@ -418,6 +434,32 @@ SPECS: dict[str, Spec] = {
     "api-case-arbitration-agreement": Spec("failed", lambda w: {"body": w.body_pk}),
     "api-case-arbitration-refer": Spec("failed"),
     "api-case-arbitration-award": Spec("awarded", insider="consumer", shows=False),
+    # Reports of violations (举报): the merchant reported is an outsider of every one.
+    # Group complaints.
+    "groups:detail": Spec("group", insider="consumer", shows=False),
+    "groups:evidence_file": Spec("group", insider="consumer", shows=False),
+    "groups:act": Spec("group", lambda w: {"body": "outsider"}, fixed={"action": "message"}),
+    "api-group": Spec("group", insider="consumer", shows=False),
+    "api-group-act": Spec("group", lambda w: {"action": "message", "body": "outsider"}),
+    "reports:detail": Spec("jb", insider="consumer"),
+    "reports:evidence": Spec("jb", insider="regulator", shows=False, insiders=OFFICE),
+    "reports:verify": Spec("jb", insiders=OFFICE),
+    "reports:extend": Spec("jb", lambda w: {"reason": "outsider"}, insiders=OFFICE),
+    "reports:decide": Spec(
+        "jb", lambda w: {"decision": "open", "reasons": "outsider"}, insiders=OFFICE
+    ),
+    "reports:finding": Spec(
+        "jb", lambda w: {"finding": "violation", "summary": "outsider"}, insiders=OFFICE
+    ),
+    "api-report": Spec("jb", insider="consumer", shows=False),
+    "api-report-verification": Spec("jb", insiders=OFFICE),
+    "api-report-extension": Spec("jb", lambda w: {"reason": "outsider"}, insiders=OFFICE),
+    "api-report-decision": Spec(
+        "jb", lambda w: {"decision": "open", "reasons": "outsider"}, insiders=OFFICE
+    ),
+    "api-report-finding": Spec(
+        "jb", lambda w: {"finding": "violation", "summary": "outsider"}, insiders=OFFICE
+    ),
 }
 
 # Found by this module and not yet fixed: (route, method, outsider) -> what happens.
@@ -622,6 +664,40 @@ def _build(c: cf.Cast, colleague) -> World:
         size=len(pdf),
         created_at=timezone.now(),
     )
+    # A named report by the consumer against the merchant, with a file.
+    from reports.services.filing import ReportData, report_file
+
+    jb = report_file(
+        reporter=consumer,
+        data=ReportData(
+            violation_kind="price_fraud",
+            facts="SECRET-JB-FACTS 多收钱",
+            merchant=c.merchant,
+            name="SECRETJBNAME",
+            phone="+8613966600001",
+            id_number="11010519491231002X",
+            wants_notice=True,
+            uploads=[_png("jb.png")],
+        ),
+    )
+    # A group complaint of two of the consumer's cases, in its mediation, with a shared file.
+    from groups.services import mediation as group_mediation
+    from groups.services.membership import group_create
+
+    group = group_create(
+        actor=c.actor("regulator"),
+        merchant=c.merchant,
+        title="outsiders' group",
+        case_ids=[cf.case_in(State.REVIEW, c).pk for _ in range(2)],
+    )
+    group_mediation.group_mediation_start(
+        group=group, actor=c.actor("regulator"), mediator_id=str(c.mediator.pk)
+    )
+    group_file = group_mediation.group_evidence_add(
+        group=group, actor=c.actor("regulator"), upload=_png("group.png")
+    )
+    secrets["group"] = []
+    secrets["jb"] = ["SECRET-JB-FACTS", "SECRETJBNAME", "13966600001", "11010519491231002X"]
     secrets["alert"] = ["SECRET-ALERT-LABEL"]
     secrets["rule"] = []
     secrets["report"] = []
@@ -649,6 +725,8 @@ def _build(c: cf.Cast, colleague) -> World:
         "rule": {"rule_id": rule.pk},
         "report": {"report_id": report.pk},
         "figures": {},
+        "jb": {"ref": jb.reference, "evidence_id": jb.evidence.get().pk},
+        "group": {"ref": group.reference, "evidence_id": group_file.pk},
     }
     own = {
         "other_consumer@own": {"ref": mirror.reference, "draft_id": own_draft.pk},

@@ -106,6 +106,16 @@ ACTIONS: dict[str, ActionSpec] = {
             frozenset({State.MEDIATION}),
             "mediation.mediator_assigned",
         ),
+        # A transfer (转办) to the competent office (cases/services/transfers.py): taken by a
+        # regulator of the handling office while the acceptance decision is pending; the
+        # acceptance clock restarts from the receiving office's receipt.
+        ActionSpec(
+            "transfer",
+            gettext_lazy("Transfer to the competent office"),
+            frozenset({CaseRole.REGULATOR}),
+            frozenset({State.REVIEW}),
+            "case.transferred",
+        ),
         # The consumer changes an answer of the registration (cases/services/consents.py).
         ActionSpec(
             "consent_change",

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,6 +21,7 @@ from cases.services.events import event_append
 from cases.services.transitions import case_transition
 from odr.errors import DomainError
 from odr.formatting import long_date
+from odr.sequences import sequence_next
 
 DUPLICATE_WINDOW_DAYS = 30
 # What a consumer is told when a detail the rules require is missing (the wizard's steps
@@ -161,22 +162,10 @@ def complaint_limitation(data: ComplaintData, *, today: dt.date) -> Limitation |
 
 
 def case_reference_next(*, year: int) -> str:
-    """The next reference, unique under concurrent submission.
-
-    One atomic upsert that commits at once (see docs/adr/0004): the counter row is locked
-    only for that statement, not for the whole intake, so submissions do not queue behind
-    each other. A submission that fails afterwards leaves a gap in the numbers.
-    """
+    """The next reference, unique under concurrent submission (odr/sequences.py): the
+    counter row is locked only for one statement, not for the whole intake."""
     prefix = settings.ODR_REGION_PREFIX
-    table = connection.ops.quote_name(CaseSequence._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} (prefix, year, last) VALUES (%s, %s, 1) "  # noqa: S608 - names are ours
-        "ON CONFLICT (prefix, year) DO UPDATE SET last = " + table + ".last + 1 RETURNING last"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [prefix, year])
-        (last,) = cursor.fetchone()
-    return f"{prefix}-{year}-{last:06d}"
+    return f"{prefix}-{year}-{sequence_next(CaseSequence, prefix=prefix, year=year):06d}"
 
 
 def case_submit(
@@ -224,6 +213,8 @@ def case_submit(
             merchant_address=merchant.address if merchant else data.merchant_address.strip(),
             merchant_store_url=data.merchant_store_url.strip(),
             division_code=merchant.division_code if merchant else data.merchant_division_code,
+            # Handled by the office of the merchant's division until a transfer (ADR 0010).
+            office_code=merchant.division_code if merchant else data.merchant_division_code,
             category=data.category,
             purchase_date=data.purchase_date,
             knew_of_harm_on=data.knew_of_harm_on,

@@ -127,15 +127,16 @@ MEDIATION_LIMIT = "mediation_limit"
 
 
 def mediator_roles(case: Case) -> list[Role]:
-    """The mediators whose organisation serves the case's place."""
+    """The mediators whose organisation serves the place of the office handling the case
+    (after a transfer, the receiving office's: ADR 0010)."""
     mediators = Role.objects.filter(kind=Role.Kind.MEDIATOR).select_related(
         "user", "mediation_organisation"
     )
     return [
         r
         for r in mediators
-        if division_covers(r.mediation_organisation.division_code, case.division_code)
-        or r.mediation_organisation.division_code == case.division_code
+        if division_covers(r.mediation_organisation.division_code, case.office_code)
+        or r.mediation_organisation.division_code == case.office_code
     ]
 
 

@@ -19,6 +19,7 @@ APPS = (
     "cases",
     "credit",
     "documents",
+    "groups",
     "mediation",
     "notifications",
     "odr",
@@ -28,7 +29,7 @@ APPS = (
 # (a conditional `kind="a.b" if x else "a.c"` names two).
 KIND = re.compile(
     r'"((?:case|deadline|transition|offer|message|evidence|note|document|mediation|'
-    r'arbitration|negotiation)\.[a-z_]+)"'
+    r'arbitration|negotiation|group)\.[a-z_]+)"'
 )
 
 

@@ -61,6 +61,8 @@ OPERATIONS = [
     ("GET", "/api/v1/cases/{ref}/recusal/"),
     ("POST", "/api/v1/cases/{ref}/recusal/"),
     ("POST", "/api/v1/cases/{ref}/recusal/decision/"),
+    ("GET", "/api/v1/cases/{ref}/transfers/"),
+    ("POST", "/api/v1/cases/{ref}/transfers/"),
 ]
 
 

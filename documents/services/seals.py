@@ -122,13 +122,13 @@ def _specificity(code: str) -> int:
 
 def acting_office_code(case: Case, actor) -> str:
     """The jurisdiction in which ``actor`` acted on ``case``: of their regulator roles that
-    cover the case's division, the most local one; '' if they hold none."""
+    cover the case's handling office (Case.office_code), the most local one; '' if none."""
     if actor is None or getattr(actor, "is_system", False) or not getattr(actor, "pk", None):
         return ""
     jurisdictions = [
         role.jurisdiction
         for role in Role.objects.filter(user_id=actor.pk, kind=Role.Kind.REGULATOR)
-        if divisions.division_covers(role.jurisdiction, case.division_code)
+        if divisions.division_covers(role.jurisdiction, case.office_code)
     ]
     return max(jurisdictions, key=_specificity, default="")
 
@@ -147,10 +147,10 @@ def case_office_code(case: Case) -> str:
         code = acting_office_code(case, accepted.actor)
         if code:
             return code
-    office = RegulatorOffice.objects.covering(case.division_code)
+    office = RegulatorOffice.objects.covering(case.office_code)
     if office is not None:
         return office.division_code
-    code = case.division_code or ""
+    code = case.office_code or ""
     return code[:4] + "00" if len(code) == 6 and not code.endswith("0000") else code
 
 

@@ -79,6 +79,13 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "recusal.granted": (CONSUMER, MERCHANT, MEDIATOR),
     "recusal.refused": (CONSUMER, MERCHANT, MEDIATOR),
     "mediation.mediator_assigned": (MEDIATOR,),
+    # groups/: a member is told of being grouped, of the representatives, of the terms.
+    "group.member_added": (CONSUMER,),
+    "group.representatives_confirmed": (CONSUMER,),
+    "group.terms_proposed": (CONSUMER,),
+    # cases/services/transfers.py: the parties hear where the complaint went and why; the
+    # receiving office hears of it by the acceptance clock's start (Clock.notify).
+    "case.transferred": (CONSUMER, MERCHANT),
 }
 # Chatty events go to the inbox only, never by SMS or email.
 INAPP_ONLY = frozenset({"message.posted"})
@@ -183,6 +190,9 @@ class EventValues(dict):
     def _ref(self) -> str:
         return self.case.reference
 
+    def _group(self) -> str:
+        return self.payload.get("group") or "—"
+
     def _merchant(self) -> str:
         return self.case.merchant_name
 
@@ -279,6 +289,31 @@ class EventValues(dict):
 
         found = User.objects.filter(pk=self.payload.get("new_mediator") or 0).first()
         return formatting.person(found) if found else "—"
+
+    def _from_office(self) -> str:
+        key = "from_office_zh" if _zh(self.language) else "from_office_en"
+        return self.payload.get(key) or self.payload.get("from_office") or "—"
+
+    def _to_office(self) -> str:
+        key = "to_office_zh" if _zh(self.language) else "to_office_en"
+        return self.payload.get(key) or self.payload.get("to_office") or "—"
+
+    def _transfer_reason(self) -> str:
+        key = "reason_zh" if _zh(self.language) else "reason_en"
+        return _sentence(self.payload.get(key) or "") or "—"
+
+    def _transfer_basis(self) -> str:
+        """The provision on jurisdiction the transfer rests on, cited once."""
+        rules = ruleset_by_key(self.case.ruleset)
+        if rules.transfer is None:
+            return "—"
+        try:
+            found = rules.transfer.reason(self.payload.get("reason", ""))
+        except KeyError:
+            found = None
+        if _zh(self.language):
+            return (found.citation_zh if found else "") or f"《{rules.name_zh}》"
+        return (found.citation_en if found else "") or rules.name_en
 
     def _document(self) -> str:
         if _zh(self.language):

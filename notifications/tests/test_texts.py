@@ -43,6 +43,11 @@ VALUES = {
     "from": "FROM",
     "mediator": "MEDIATOR",
     "new_mediator": "NEW_MEDIATOR",
+    "group": "QT-2026-0001",
+    "from_office": "FROM_OFFICE",
+    "to_office": "TO_OFFICE",
+    "transfer_reason": "TRANSFER_REASON",
+    "transfer_basis": "TRANSFER_BASIS",
 }
 
 

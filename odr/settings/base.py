@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "credit",
     "arbitration",
     "supervision",
+    "reports",
+    "groups",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +240,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Login codes are worthless after a day; keep the table small.
     "purge-login-codes": {"task": "accounts.purge_login_codes", "schedule": 3600},
+    # Flag reports whose decision or notice is overdue (reports/services/clocks.py).
+    "sweep-report-deadlines": {
+        "task": "reports.sweep_deadlines",
+        "schedule": env.int("DEADLINE_SWEEP_SECONDS", default=300),
+    },
 }
 
 # --- SMS: a backend chosen like EMAIL_BACKEND. Short names: console, locmem, file.

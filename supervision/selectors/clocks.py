@@ -21,7 +21,7 @@ def clocks_met(*, scope: Scope, start: dt.date, end: dt.date) -> dict[str, tuple
     since = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     now = timezone.now()
-    deadlines = Deadline.objects.filter(scope.q("case__division_code"))
+    deadlines = Deadline.objects.filter(scope.q("case__office_code"))
     met = Q(status=Deadline.Status.MET, ended_at__gte=since, ended_at__lt=until)
     passed = Q(
         status__in=(Deadline.Status.EXPIRED, Deadline.Status.LATE),

@@ -23,6 +23,7 @@ from cases import event_kinds
 from cases.models import Case, CaseEvent, Deadline, State
 from odr.divisions import division_prefix
 from supervision.selectors.scope import Scope
+from supervision.selectors.transfers import transfers_by_office
 
 # Which stage each state belongs to, in the order of the workflow.
 STAGES: dict[str, tuple[str, ...]] = {
@@ -121,6 +122,8 @@ class Figures:
     overdue_by_clock: dict[str, int]
     median_hours_by_state: dict[str, float | None]
     per_day: list[tuple[dt.date, int]] = field(default_factory=list)
+    # Transfers between offices per office (supervision/selectors/transfers.py).
+    transfers: list = field(default_factory=list)
 
 
 def filtered_cases(*, scope: Scope, filters: Filters) -> QuerySet[Case]:
@@ -128,7 +131,10 @@ def filtered_cases(*, scope: Scope, filters: Filters) -> QuerySet[Case]:
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(filters.start, dt.time.min, tzinfo=tz)
     end = dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    cases = Case.objects.filter(scope.q(), submitted_at__gte=start, submitted_at__lt=end)
+    # Whose cases: the handling office's (ADR 0010); the district filter is the merchant's.
+    cases = Case.objects.filter(
+        scope.q("office_code"), submitted_at__gte=start, submitted_at__lt=end
+    )
     if filters.district:
         cases = cases.filter(division_code__startswith=division_prefix(filters.district))
     if filters.category:
@@ -143,7 +149,10 @@ def filtered_cases(*, scope: Scope, filters: Filters) -> QuerySet[Case]:
 def case_divisions(*, scope: Scope) -> list[str]:
     """The division codes the cases in scope carry: a filter offers them, listed or not."""
     return list(
-        Case.objects.filter(scope.q()).order_by().values_list("division_code", flat=True).distinct()
+        Case.objects.filter(scope.q("office_code"))
+        .order_by()
+        .values_list("division_code", flat=True)
+        .distinct()
     )
 
 
@@ -229,6 +238,7 @@ def dashboard_figures(*, scope: Scope, filters: Filters, now: dt.datetime | None
             (day, per_day.get(day, 0))
             for day in (filters.start + dt.timedelta(days=i) for i in range(days))
         ],
+        transfers=transfers_by_office(scope=scope, start=filters.start, end=filters.end),
     )
 
 

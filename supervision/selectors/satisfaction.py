@@ -65,7 +65,7 @@ def scores_in(*, scope: Scope, start: dt.date, end: dt.date) -> list[Score]:
     tz = timezone.get_current_timezone()
     since = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    cases = Case.objects.filter(scope.q()).order_by().values("pk")
+    cases = Case.objects.filter(scope.q("office_code")).order_by().values("pk")
     fields = ("case__merchant_name", "case__platform", "case__division_code")
     scores: dict[int, Score] = {}
     for case_id, score, created_at, merchant, platform, district in Rating.objects.filter(

@@ -275,12 +275,41 @@ def detect_same_product(rule: AlertRule, cases: QuerySet[Case], today: dt.date) 
     return result
 
 
+def detect_report_surge(rule: AlertRule, cases: QuerySet[Case], today: dt.date) -> list[Candidate]:
+    """A merchant's weekly reports of suspected violations spike, as a merchant's complaints
+    do (the same formula), among the reports of the rule's area. The evidence lists the
+    reports' references, never who reported."""
+    from reports.models import Report
+
+    reports = rule_cases(rule, Report.objects.filter(merchant__isnull=False))
+    spikes = _weekly_spikes(rule, reports, keys=("merchant_id",), today=today)
+    names = dict(
+        Merchant.objects.filter(pk__in={key[0] for key, _w, _e in spikes}).values_list("pk", "name")
+    )
+    result = []
+    for (merchant_id,), window, evidence in spikes:
+        refs, district = _window_cases(reports, Q(merchant_id=merchant_id), window)
+        evidence["reports"] = refs
+        evidence["cases"] = []
+        result.append(
+            Candidate(
+                subject=f"reports:merchant:{merchant_id}",
+                window=window.isoformat(),
+                division_code=district,
+                subject_label=names.get(merchant_id, str(merchant_id)),
+                evidence=evidence,
+            )
+        )
+    return result
+
+
 DETECTORS = {
     RuleKind.MERCHANT_SPIKE: detect_merchant_spike,
     RuleKind.CATEGORY_SPIKE: detect_category_spike,
     RuleKind.PLATFORM_SPIKE: detect_platform_spike,
     RuleKind.REPEATED_BREACHES: detect_repeated_breaches,
     RuleKind.SAME_PRODUCT: detect_same_product,
+    RuleKind.REPORT_SURGE: detect_report_surge,
 }
 
 

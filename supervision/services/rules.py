@@ -49,6 +49,7 @@ DEFAULTS = (
     ("platform_spike", "medium", 8, 3, 5, 90),
     ("repeated_breaches", "high", 8, 3, 2, 90),
     ("same_product", "medium", 8, 3, 10, 30),
+    ("report_surge", "high", 8, 3, 3, 90),
 )
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from accounts.models import Merchant
 from accounts.tests import factories as af
-from cases.models import GENESIS_HASH, Case, CaseEvent, Deadline
+from cases.models import GENESIS_HASH, Case, CaseEvent, CaseTransfer, Deadline
 
 CHINA = ZoneInfo("Asia/Shanghai")
 _numbers = itertools.count(1)
@@ -151,6 +151,15 @@ class Fixture:
             category="goods.electronics",
             platform="京东",
             merchant=self.m2,
+        )
+        # Filed with Lanshan, transferred to Luozhuang (its merchant's district) on 5 Nov.
+        self.transfer = CaseTransfer.objects.create(
+            case=self.c3,
+            from_office="371302",
+            to_office="371311",
+            reason="registered_place",
+            transferred_by=self.regulator,
+            transferred_at=at(11, 5),
         )
         self.c4 = make_case(
             path=[

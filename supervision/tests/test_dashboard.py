@@ -130,3 +130,35 @@ def test_jurisdiction_scoping(fx):
 def test_only_regulators_have_a_workspace(fx):
     with pytest.raises(NotAllowed):
         access_scope(user=fx.consumer)
+
+
+def test_transfers_per_office(fx):
+    """The fixture's one transfer (Lanshan to Luozhuang, 5 November): sent by one office,
+    received by the other, in the city's figures; a back-and-forth return is counted."""
+    from cases.models import CaseTransfer
+    from supervision.selectors.dashboard import Filters, dashboard_figures
+    from supervision.selectors.scope import Scope
+    from supervision.tables import figure_tables
+    from supervision.tests.factories import at
+
+    november = Filters(start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30))
+    figures = dashboard_figures(scope=Scope(jurisdictions=("371300",)), filters=november)
+    rows = {(r.office, r.sent, r.received, r.back_and_forth) for r in figures.transfers}
+    assert rows == {("371302", 1, 0, 0), ("371311", 0, 1, 0)}
+    CaseTransfer.objects.create(
+        case=fx.c3,
+        from_office="371311",
+        to_office="371302",
+        reason="place_of_business",
+        transferred_by=fx.regulator,
+        transferred_at=at(11, 7),
+        back_and_forth=True,
+    )
+    figures = dashboard_figures(scope=Scope(jurisdictions=("371300",)), filters=november)
+    rows = {(r.office, r.sent, r.received, r.back_and_forth) for r in figures.transfers}
+    assert rows == {("371302", 1, 1, 1), ("371311", 1, 1, 1)}
+    table = figure_tables(figures)["transfers"]
+    assert [row[0] for row in table.rows] == ["371302", "371311"]
+    # Fuzhou's office sees none of Linyi's transfers.
+    fuzhou = dashboard_figures(scope=Scope(jurisdictions=("350100",)), filters=november)
+    assert fuzhou.transfers == []

@@ -33,7 +33,7 @@ def test_dashboard_page_shows_figures_and_charts(client, fx):
     html = response.content.decode()
     assert 'data-figure="total">6<' in html
     assert 'data-figure="settlement_rate">66.7%<' in html
-    assert html.count("<svg") == 9  # every figure but the summary has a chart
+    assert html.count("<svg") == 12  # every figure but the summary has a chart
     assert "350102" not in html  # Fuzhou's district never shows
     # The charts carry their figures as text (for screen readers), the same as the tables.
     assert "<desc>兰山区: 4; 罗庄区: 2</desc>" in html

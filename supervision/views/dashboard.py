@@ -13,6 +13,7 @@ from supervision import charts
 from supervision.forms import filters_from
 from supervision.selectors.dashboard import case_divisions, dashboard_figures
 from supervision.selectors.scope import access_scope
+from supervision.selectors.violation_reports import REPORT_FIGURES, report_tables
 from supervision.tables import FIGURES, figure_tables
 from supervision.views.common import csv_response, refusals_as_pages
 
@@ -38,7 +39,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     scope = access_scope(user=request.user)
     form, filters = filters_from(request.GET, scope=scope, with_cases=case_divisions(scope=scope))
     figures = dashboard_figures(scope=scope, filters=filters)
-    tables = figure_tables(figures)
+    tables = {**figure_tables(figures), **report_tables(scope=scope, filters=filters)}
     charted = []
     for table in tables.values():
         chart = None
@@ -67,10 +68,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @refusals_as_pages
 def dashboard_csv(request: HttpRequest, figure: str) -> HttpResponse:
     scope = access_scope(user=request.user)
-    if figure not in FIGURES:
+    if figure not in FIGURES + REPORT_FIGURES:
         raise NotFound(_("There is no figure %(name)s.") % {"name": figure[:40]})
     _form, filters = filters_from(request.GET, scope=scope)
-    table = figure_tables(dashboard_figures(scope=scope, filters=filters))[figure]
+    if figure in REPORT_FIGURES:
+        table = report_tables(scope=scope, filters=filters)[figure]
+    else:
+        table = figure_tables(dashboard_figures(scope=scope, filters=filters))[figure]
     name = f"{figure}-{filters.start.isoformat()}-{filters.end.isoformat()}.csv"
     return csv_response(filename=name, columns=table.columns, rows=table.rows)
 
