@@ -4,7 +4,7 @@ coordinated by the office as one group.
 Every member's case stays a whole ``cases.Case`` (its own reference, consumer, clocks, log,
 documents and credit records); the group holds only what is shared: the merchant's one
 answer, the mediation room of the representatives, the shared evidence and the group's
-terms, applied to each member case through the cases services (docs/adr/0009).
+terms, applied to each member case through the cases services (docs/adr/0011).
 """
 
 from decimal import Decimal
