@@ -205,10 +205,15 @@ class RecusalRule:
     note_en: str = ""
 
     def ground(self, code: str) -> RecusalGround:
-        for candidate in self.grounds:
-            if candidate.code == code:
-                return candidate
-        raise KeyError(f"no recusal ground {code!r}; known: {[g.code for g in self.grounds]}")
+        return _by_code(self.grounds, code, "recusal ground")
+
+
+def _by_code(items, code: str, what: str):
+    """The item of a coded list (grounds, reasons) with `code`; a KeyError naming the known."""
+    for candidate in items:
+        if candidate.code == code:
+            return candidate
+    raise KeyError(f"no {what} {code!r}; known: {[i.code for i in items]}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,10 +242,7 @@ class TransferRule:
     note_en: str = ""
 
     def reason(self, code: str) -> TransferReason:
-        for candidate in self.reasons:
-            if candidate.code == code:
-                return candidate
-        raise KeyError(f"no transfer reason {code!r}; known: {[r.code for r in self.reasons]}")
+        return _by_code(self.reasons, code, "transfer reason")
 
 
 @dataclass(frozen=True, slots=True)
